@@ -1,0 +1,48 @@
+# OneWindow — the two commands: `make run` and `make test`.
+VENV ?= .venv
+PYTHON ?= python3
+PORT ?= 8000
+BIN = $(VENV)/bin
+
+.PHONY: run test install lint typecheck schema schema-check migrations-check bench bench-quick clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[test]"
+	touch $@
+
+install: $(BIN)/.installed
+
+## make run: install, migrate SQLite under var/, load the demo county, start web server + worker.
+run: install
+	@PORT=$(PORT) VENV=$(VENV) sh scripts/run.sh
+
+## make test: the whole suite (SQLite unless DATABASE_URL is set; browser tests need /usr/bin/chromium).
+test: install
+	ONEWINDOW_TESTING=1 $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check onewindow tests bench
+
+typecheck: install
+	ONEWINDOW_TESTING=1 $(BIN)/mypy onewindow
+
+migrations-check: install
+	ONEWINDOW_TESTING=1 $(BIN)/onewindow makemigrations --check --dry-run
+
+schema: install
+	ONEWINDOW_TESTING=1 $(BIN)/onewindow spectacular --file docs/api/openapi.yaml --validate
+
+schema-check: install
+	ONEWINDOW_TESTING=1 $(BIN)/onewindow spectacular --file var/openapi-check.yaml --validate
+	diff -u docs/api/openapi.yaml var/openapi-check.yaml && echo "OpenAPI schema: no drift"
+
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+bench-quick: install
+	$(BIN)/python -m bench --quick
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,1 @@
+"""OneWindow (一窗通办): a county government service platform."""

@@ -1,0 +1,20 @@
+"""API v1 routes for every app."""
+
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from onewindow.catalog.api.views import ServiceItemViewSet, TopicViewSet
+from onewindow.org.api.views import DepartmentViewSet, ServiceCentreViewSet, WindowViewSet
+from onewindow.workdays.api.views import DueDateView
+
+router = DefaultRouter()
+router.register("centres", ServiceCentreViewSet, basename="centre")
+router.register("departments", DepartmentViewSet, basename="department")
+router.register("windows", WindowViewSet, basename="window")
+router.register("items", ServiceItemViewSet, basename="item")
+router.register("topics", TopicViewSet, basename="topic")
+
+urlpatterns = [
+    path("calendar/due/", DueDateView.as_view(), name="calendar-due"),
+    path("", include(router.urls)),
+]

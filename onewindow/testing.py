@@ -1,0 +1,80 @@
+"""Builders for tests and benchmarks: data goes through the same services the product uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+
+from onewindow.catalog import services as catalog_services
+from onewindow.catalog.choices import CaseKind, ItemType, Necessity
+from onewindow.catalog.models import Material, ServiceItem
+from onewindow.core.validators import credit_code_check_char
+from onewindow.org import services as org_services
+from onewindow.org.choices import CentreLevel, Role
+from onewindow.org.models import Department, Section, ServiceCentre
+
+PASSWORD = "Test-pass-2026!"
+
+
+def credit_code(seed: int) -> str:
+    """A synthetic but valid unified social credit code (11 = 机关, region 990000 is not a real county)."""
+    first17 = f"11990000{seed:09d}"[:17]
+    return first17 + credit_code_check_char(first17)
+
+
+def make_county(name: str = "测试县") -> ServiceCentre:
+    return org_services.save_centre(
+        actor=None, centre=ServiceCentre(code="county", name=f"{name}政务服务中心", level=CentreLevel.COUNTY,
+                                         region_code="990001"),
+    )
+
+
+def make_centre(parent: ServiceCentre, code: str, level: str = CentreLevel.TOWNSHIP, name: str = "") -> ServiceCentre:
+    return org_services.save_centre(
+        actor=None, centre=ServiceCentre(code=code, name=name or f"{code}便民服务中心", level=level, parent=parent,
+                                         region_code="990001001"),
+    )
+
+
+def make_department(seed: int = 1, name: str = "测试县市场监督管理局") -> Department:
+    dept = org_services.save_department(
+        actor=None, department=Department(name=name, short_name=name[:6], credit_code=credit_code(seed),
+                                          region_code="990001", order=seed),
+    )
+    Section.objects.get_or_create(department=dept, code="main", defaults={"name": "审批科"})
+    return dept
+
+
+def make_item(department: Department, basic_code: str = "000123456000", name: str = "食品经营许可",
+              promised_days: int = 5, statutory_days: int = 20, publish: bool = True, materials: int = 2,
+              **fields: Any) -> ServiceItem:
+    item = ServiceItem(
+        basic_code=basic_code, implementation_code=department.credit_code + "4" + basic_code, name=name,
+        item_type=fields.pop("item_type", ItemType.LICENSING), department=department,
+        section=department.sections.first(), target_groups=fields.pop("target_groups", ["1", "2"]),
+        case_kind=fields.pop("case_kind", CaseKind.PROMISED if promised_days else CaseKind.INSTANT),
+        statutory_days=statutory_days, promised_days=promised_days, handling_forms=fields.pop("handling_forms", ["1", "2"]),
+        **fields,
+    )
+    catalog_services.save_item(actor=None, item=item)
+    for i in range(materials):
+        catalog_services.save_material(actor=None, material=Material(
+            item=item, order=i, name=["营业执照复印件", "法定代表人身份证明", "经营场所证明", "申请书"][i % 4],
+            kind=["business_licence", "id_card", "premises", "application"][i % 4], originals=1, copies=1,
+            necessity=Necessity.DEFERRABLE if i == 1 else Necessity.REQUIRED,
+        ))
+    if publish:
+        catalog_services.publish_guide(actor=None, item=item)
+    return item
+
+
+def make_user(username: str, role: str | None = None, **scope: Any) -> Any:
+    User = get_user_model()
+    user = User.objects.create_user(username=username, password=PASSWORD, first_name=username)
+    if role:
+        org_services.assign_role(actor=None, user=user, role=role, **scope)
+    return user
+
+
+__all__ = ["PASSWORD", "Role", "credit_code", "make_centre", "make_county", "make_department", "make_item", "make_user"]

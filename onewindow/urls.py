@@ -1,0 +1,33 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from onewindow.core import views as core_views
+
+admin.site.site_header = "一窗通办 管理后台"
+admin.site.site_title = "一窗通办"
+admin.site.index_title = "事项目录、服务网络与工作日历"
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("healthz/", core_views.healthz),
+    path("admin/", admin.site.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1/", include("onewindow.api_urls")),
+    path("", include("onewindow.portal.urls")),
+]
+
+handler404 = "onewindow.core.views.error_404"
+handler500 = "onewindow.core.views.error_500"
+handler400 = "onewindow.core.views.error_400"
+handler403 = "onewindow.core.views.error_403"
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+
+
+class WorkdaysConfig(AppConfig):
+    """The working-day calendar every deadline uses."""
+
+    name = "onewindow.workdays"
+    label = "workdays"
+    verbose_name = "工作日历"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from .calendar import invalidate_calendars
+        from .models import CalendarDay, CalendarYear
+
+        for model in (CalendarDay, CalendarYear):
+            post_save.connect(invalidate_calendars, sender=model, dispatch_uid=f"wd-save-{model.__name__}")
+            post_delete.connect(invalidate_calendars, sender=model, dispatch_uid=f"wd-del-{model.__name__}")

@@ -1,0 +1,28 @@
+#!/bin/sh
+# Start OneWindow for a trial: SQLite under var/, the demo county, a worker and a production web server.
+set -eu
+VENV=${VENV:-.venv}
+PORT=${PORT:-8000}
+BIN="$VENV/bin"
+mkdir -p var
+# A per-installation secret, made once and kept out of the repository.
+if [ ! -s var/secret_key ]; then
+  "$BIN/python" -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key
+  chmod 600 var/secret_key
+fi
+export SECRET_KEY_FILE="$(pwd)/var/secret_key"
+# Plain http on this machine: cookies cannot be marked Secure here. Behind TLS, leave these unset.
+export SESSION_COOKIE_SECURE=${SESSION_COOKIE_SECURE:-false}
+export ALLOWED_HOSTS=${ALLOWED_HOSTS:-127.0.0.1,localhost,[::1]}
+"$BIN/onewindow" migrate --noinput
+"$BIN/onewindow" demo
+"$BIN/onewindow" db_worker --interval 1 > var/worker.log 2>&1 &
+WORKER=$!
+trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
+echo
+echo "OneWindow is running: http://127.0.0.1:$PORT/"
+echo "Staff workbench: http://127.0.0.1:$PORT/staff/   Admin: http://127.0.0.1:$PORT/admin/"
+"$BIN/onewindow" demo --logins
+echo "(worker log: var/worker.log; stop with Ctrl-C)"
+"$BIN/gunicorn" onewindow.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --threads 4 \
+  --access-logfile - --forwarded-allow-ips "127.0.0.1"
