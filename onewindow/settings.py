@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "onewindow.org",
     "onewindow.workdays",
     "onewindow.catalog",
+    "onewindow.cases",
     "onewindow.portal",
     "onewindow.demo",
 ]
@@ -165,6 +166,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+# The site stylesheet lives in the package, not in an app, so the finders must be told where.
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on a missing root; files come from finders
 MEDIA_URL = "/media/"

@@ -78,3 +78,19 @@ def make_user(username: str, role: str | None = None, **scope: Any) -> Any:
 
 
 __all__ = ["PASSWORD", "Role", "credit_code", "make_centre", "make_county", "make_department", "make_item", "make_user"]
+
+
+def synthetic_id_number(seed: int = 1, birth: str = "19800101") -> str:
+    """A checksum-valid ID number in the non-existent area 990000, built at run time (never a literal)."""
+    from onewindow.core.validators import id_number_check_char
+
+    first17 = f"990000{birth}{seed % 1000:03d}"
+    return first17 + id_number_check_char(first17)
+
+
+def person(seed: int = 1, name: str = "张三", phone: str = "13800000000") -> Any:
+    from onewindow.cases.choices import ApplicantKind, CertType
+    from onewindow.cases.services import ApplicantData
+
+    return ApplicantData(kind=ApplicantKind.PERSON, name=name, cert_type=CertType.ID_CARD,
+                         cert_number=synthetic_id_number(seed), phone=phone)

@@ -9,8 +9,12 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from onewindow.core.errors import DomainError
+
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        return Response({"detail": exc.message, "code": type(exc).__name__}, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         detail: Any
         if hasattr(exc, "error_dict"):

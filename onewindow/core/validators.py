@@ -61,3 +61,28 @@ def validate_implementation_code(value: str) -> None:
             code="implementation_code",
             params={"value": value},
         )
+
+
+# GB 11643-1999 citizen ID number: 17 digits + check character (0-9 or X).
+ID_NUMBER_RE = re.compile(r"^\d{17}[\dX]$")
+_ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+
+
+def id_number_check_char(first17: str) -> str:
+    return "10X98765432"[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def validate_id_number(value: str) -> None:
+    value = (value or "").upper()
+    if not ID_NUMBER_RE.match(value):
+        raise ValidationError(_("居民身份证号码应为18位（最后一位可为X）。"), code="id_number_pattern")
+    if id_number_check_char(value[:17]) != value[17]:
+        raise ValidationError(_("居民身份证号码校验位不正确，请核对。"), code="id_number_check")
+
+
+PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+
+
+def validate_phone(value: str) -> None:
+    if value and not PHONE_RE.match(value):
+        raise ValidationError(_("电话号码格式不正确（手机11位，或区号-号码）。"), code="phone")

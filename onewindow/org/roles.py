@@ -47,8 +47,15 @@ def _resolve(pattern: str):  # type: ignore[no-untyped-def]
 
 def sync_role_groups(**kwargs: Any) -> None:
     """Create one group per role and give it exactly the listed permissions (idempotent)."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
     from django.contrib.auth.models import Group
+    from django.db import DEFAULT_DB_ALIAS
 
+    # post_migrate reaches org before the apps listed after it (workdays, catalog, …) have had their
+    # permissions created, so on a fresh database their groups came out empty. Create them all first.
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=kwargs.get("using", DEFAULT_DB_ALIAS))
     for role in Role:
         group, _ = Group.objects.get_or_create(name=role.label)
         perms = set()
