@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "onewindow.org",
     "onewindow.workdays",
     "onewindow.catalog",
+    "onewindow.outbox",
+    "onewindow.messaging",
     "onewindow.cases",
     "onewindow.portal",
     "onewindow.demo",
@@ -238,6 +240,16 @@ ONEWINDOW_DEFAULT_CORRECTION_CLOCK = env_str("ONEWINDOW_DEFAULT_CORRECTION_CLOCK
 ONEWINDOW_PLATFORM_NAME = env_str("ONEWINDOW_PLATFORM_NAME", "一窗通办")
 # Warn administrators this many days before 1 January when next year's calendar is not imported.
 ONEWINDOW_CALENDAR_WARN_DAYS = env_int("ONEWINDOW_CALENDAR_WARN_DAYS", 60)
+
+# SMS: the backend class (LogBackend for trials, HttpGatewayBackend for the county's SMS platform).
+ONEWINDOW_SMS_BACKEND = env_str(
+    "ONEWINDOW_SMS_BACKEND",
+    "onewindow.messaging.sms.MemoryBackend" if os.environ.get("ONEWINDOW_TESTING") == "1" else "onewindow.messaging.sms.LogBackend",
+)
+ONEWINDOW_SMS_GATEWAY_URL = env_str("ONEWINDOW_SMS_GATEWAY_URL", "")
+ONEWINDOW_SMS_SIGN = env_str("ONEWINDOW_SMS_SIGN", "【政务服务】")
+# Public base URL used in SMS and PDF QR codes when there is no request (workers, commands).
+ONEWINDOW_PUBLIC_URL = env_str("ONEWINDOW_PUBLIC_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

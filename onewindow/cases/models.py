@@ -205,6 +205,9 @@ class CaseNumberSequence(models.Model):
     prefix = models.CharField(max_length=30, unique=True)
     last = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.prefix}:{self.last}"
+
 
 class CaseEvent(models.Model):
     """Append-only history of a case: every step with actor, time, opinion and attachments."""
@@ -300,6 +303,9 @@ class CasePause(models.Model):
         verbose_name_plural = _("暂停计时")
         ordering = ["started_on", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.started_on}–{self.ended_on or ''}"
+
 
 class CaseVisit(models.Model):
     """One on-site interaction of the applicant (最多跑一次 counts these)."""
@@ -313,6 +319,9 @@ class CaseVisit(models.Model):
         verbose_name = _("到现场记录")
         verbose_name_plural = _("到现场记录")
         ordering = ["at"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.purpose} {self.at:%Y-%m-%d}"
 
 
 class CorrectionRequest(models.Model):
@@ -328,3 +337,6 @@ class CorrectionRequest(models.Model):
 
     class Meta:
         ordering = ["requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} 补正 {self.requested_at:%Y-%m-%d}"

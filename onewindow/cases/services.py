@@ -194,6 +194,15 @@ def _save(case: Case, *fields: str) -> None:
     case.refresh_from_db(fields=["version"])
 
 
+def _notify(case: Case, topic: str, text: str) -> None:
+    """An SMS to the applicant through the outbox: written now, sent after commit, retried if the gateway is down."""
+    from onewindow.messaging.sms import queue_sms
+
+    link = f"{settings.ONEWINDOW_PUBLIC_URL.rstrip('/')}/track/{case.tracking_code}/"
+    queue_sms(phone=case.contact_phone, text=f"{text} 办件编号{case.number}，查询：{link}", topic=topic, obj=case,
+              centre_id=case.centre_id)
+
+
 def _add_visit(case: Case, purpose: str, centre: ServiceCentre | None = None) -> None:
     CaseVisit.objects.create(case=case, centre=centre or case.centre, purpose=purpose)
     Case.objects.filter(pk=case.pk).update(visits=F("visits") + 1)
@@ -525,6 +534,8 @@ def accept_case(
     _event(locked, actor=actor, action=action, from_status=previous, opinion=opinion or promise_text,
            data={"due_date": locked.due_date.isoformat() if locked.due_date else None,
                  "pending": {str(k): v.isoformat() for k, v in pending.items()}})
+    _notify(locked, "case.accepted", _("您申请的“%(item)s”已受理，承诺办结日期 %(due)s。") % {
+        "item": locked.item.name, "due": locked.due_date})
     if locked.handling_centre_id != locked.centre_id:
         _event(locked, actor=actor, action=Action.FORWARD, from_status=locked.status,
                data={"to_centre": locked.handling_centre.name})
@@ -548,6 +559,7 @@ def refuse_case(*, actor: Any, case: Case, reason: str, redirect_to: str = "", e
     _save(locked, "status", "refusal_reason", "refusal_redirect", "completed_at")
     _event(locked, actor=actor, action=Action.REFUSE, from_status=previous, opinion=reason,
            data={"redirect_to": redirect_to})
+    _notify(locked, "case.refused", _("您申请的“%(item)s”不予受理，请查看不予受理通知书。") % {"item": locked.item.name})
     return locked
 
 
@@ -581,6 +593,8 @@ def request_correction(
     _save(locked, "status")
     _event(locked, actor=actor, action=Action.REQUEST_CORRECTION, from_status=previous, opinion=note,
            data={"items": cleaned, "before_acceptance": before_acceptance})
+    _notify(locked, "case.correction", _("您申请的“%(item)s”需补正材料（共%(n)d项，一次性告知）。") % {
+        "item": locked.item.name, "n": len(cleaned)})
     return correction
 
 
@@ -773,6 +787,8 @@ def decide_case(*, actor: Any, case: Case, approve: bool, opinion: str, expected
     _save(locked, "status", "completed_at", "decision_opinion", "assignee", "working_days_used")
     _event(locked, actor=actor, action=Action.APPROVE if approve else Action.DENY, from_status=previous, opinion=opinion,
            data={"on_time": locked.is_on_time})
+    _notify(locked, "case.decided", _("您申请的“%(item)s”已办结（%(result)s）。") % {
+        "item": locked.item.name, "result": _("准予") if approve else _("不予许可")})
     from .signals import case_decided
 
     case_decided.send(sender=Case, case=locked, approved=approve, actor=actor)
@@ -821,6 +837,8 @@ def deliver_case(
     _save(locked, "delivered_at", "delivery_method", "waybill_number")
     _event(locked, actor=actor, action=Action.DELIVER, from_status=locked.status,
            data={"method": method, "waybill_number": waybill_number, "recipient": recipient})
+    if method == DeliveryMethod.EMS:
+        _notify(locked, "case.shipped", _("您的办理结果已通过EMS寄出，运单号 %(w)s。") % {"w": locked.waybill_number})
     if method == DeliveryMethod.PICKUP and not _same_sitting(locked):
         _add_visit(locked, Action.DELIVER, locked.handling_centre)
     return locked
