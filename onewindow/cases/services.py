@@ -26,6 +26,7 @@ from onewindow.audit.services import record_event
 from onewindow.catalog.choices import CaseKind, CorrectionClock, Necessity, ReviewMode
 from onewindow.catalog.models import GuideVersion, ServiceItem
 from onewindow.catalog.services import current_guide
+from onewindow.core import clock
 from onewindow.core.errors import ConflictError, ForbiddenError
 from onewindow.core.validators import validate_credit_code, validate_id_number, validate_phone
 from onewindow.org.choices import CentreLevel
@@ -142,11 +143,11 @@ def upsert_applicant(data: ApplicantData, user: Any = None) -> Applicant:
 
 
 def _now() -> dt.datetime:
-    return timezone.now()
+    return clock.now()
 
 
 def _today() -> dt.date:
-    return timezone.localdate()
+    return clock.today()
 
 
 def _actor_name(actor: Any) -> str:
@@ -176,7 +177,7 @@ def _check_version(case: Case, expected_version: int | None) -> None:
 def _event(case: Case, *, actor: Any, action: str, from_status: str, opinion: str = "",
            data: dict[str, Any] | None = None, files: Iterable[CaseFile] = ()) -> CaseEvent:
     event = CaseEvent.objects.create(
-        case=case, action=action, from_status=from_status, to_status=case.status,
+        case=case, action=action, at=_now(), from_status=from_status, to_status=case.status,
         actor=actor if getattr(actor, "is_authenticated", False) else None, actor_name=_actor_name(actor),
         opinion=opinion, data=data or {},
     )
@@ -204,7 +205,7 @@ def _notify(case: Case, topic: str, text: str) -> None:
 
 
 def _add_visit(case: Case, purpose: str, centre: ServiceCentre | None = None) -> None:
-    CaseVisit.objects.create(case=case, centre=centre or case.centre, purpose=purpose)
+    CaseVisit.objects.create(case=case, centre=centre or case.centre, purpose=purpose, at=_now())
     Case.objects.filter(pk=case.pk).update(visits=F("visits") + 1)
     case.refresh_from_db(fields=["visits"])
 
@@ -304,7 +305,9 @@ def receive_case(
     channel = _channel_for(centre, channel)
     if channel not in Channel.values:
         raise ValidationError({"channel": [_("渠道无效。")]})
-    if actor is not None and getattr(actor, "is_authenticated", False) and channel not in ONLINE_CHANNELS:
+    # Any signed-in actor registering a case must be a clerk of the centre, whatever the channel: an online
+    # channel does not let an applicant skip pre-review (they use submit_online). actor=None is a system import.
+    if actor is not None and getattr(actor, "is_authenticated", False):
         if not permissions.can_intake(actor, centre):
             raise ForbiddenError(_("您不是该中心的窗口受理人员。"))
     if not item.is_active or not item.published_version:
@@ -360,7 +363,7 @@ def _create_case(*, actor: Any, item: ServiceItem, guide: GuideVersion, applican
         applicant=applicant, agent_name=agent_name, agent_cert_number=agent_cert_number, agent_phone=agent_phone,
         contact_phone=applicant.phone, form_data=form_data or {}, channel=channel, centre=centre, window=window,
         clerk=clerk, department=item.department, section=item.section, handling_centre=handling, status=status,
-        promised_days=item.promised_days,
+        promised_days=item.promised_days, received_at=_now(),
     )
 
 
@@ -585,7 +588,7 @@ def request_correction(
         raise ConflictError(_("该办件已有未完成的补正告知。"))
     previous = locked.status
     correction = CorrectionRequest.objects.create(case=locked, requested_by=actor, items=cleaned, note=note,
-                                                  before_acceptance=before_acceptance)
+                                                  before_acceptance=before_acceptance, requested_at=_now())
     if not before_acceptance:
         CasePause.objects.create(case=locked, kind=PauseKind.CORRECTION, started_on=_today(), reason=note,
                                  counts_for_clock=locked.item.correction_clock == CorrectionClock.PAUSE)
@@ -796,9 +799,11 @@ def decide_case(*, actor: Any, case: Case, approve: bool, opinion: str, expected
 
 
 @transaction.atomic
-def fulfil_pending_material(*, actor: Any, case: Case, material: CaseMaterial) -> Case:
+def fulfil_pending_material(*, actor: Any, case: Case, material: CaseMaterial,
+                            expected_version: int | None = None) -> Case:
     """容缺材料补齐 within the promised date."""
     locked = _lock(case)
+    _check_version(locked, expected_version)
     if material.case_id != locked.pk or material.status != MaterialStatus.PENDING:
         raise ConflictError(_("该材料不是待补齐的容缺材料。"))
     if not (permissions.is_window_staff(actor, locked) or permissions.can_review(actor, locked)):
@@ -847,12 +852,14 @@ def deliver_case(
 def _same_sitting(case: Case) -> bool:
     """An instant case handed over in the sitting it was received in is one visit, not two."""
     last_visit = case.visit_records.order_by("-at").first()
-    return bool(last_visit and (_now() - last_visit.at) < dt.timedelta(hours=2) and case.item.case_kind == CaseKind.INSTANT)
+    return bool(last_visit and abs(_now() - last_visit.at) < dt.timedelta(hours=2)
+                and case.item.case_kind == CaseKind.INSTANT)
 
 
 @transaction.atomic
-def archive_case(*, actor: Any, case: Case) -> Case:
+def archive_case(*, actor: Any, case: Case, expected_version: int | None = None) -> Case:
     locked = _lock(case)
+    _check_version(locked, expected_version)
     _require(locked, {Status.APPROVED, Status.APPROVED_PENDING, Status.DENIED, Status.REFUSED, Status.WITHDRAWN,
                       Status.REVOKED}, _("归档"))
     if locked.archived_at:
