@@ -31,7 +31,8 @@ def is_latin_query(query: str) -> bool:
 
 
 def search_items(queryset: Any, query: str, limit: int = 50) -> list[Any]:
-    """Rank items: exact name, name prefix, name contains, initials, full pinyin, other text.
+    """Rank items: exact name, name prefix, name contains, result name, keywords, other text; a pinyin
+    query (full or initials) is ranked on the pinyin of the same fields.
 
     Candidates come from one indexed-ish OR query; ranking happens in Python on that small set.
     """
@@ -41,37 +42,41 @@ def search_items(queryset: Any, query: str, limit: int = 50) -> list[Any]:
     if not query:
         return []
     q_lower = query.lower().replace(" ", "")
+    latin = is_latin_query(query)
+    needle = q_lower if latin else query
     condition = Q(name__icontains=query) | Q(short_name__icontains=query) | Q(result_name__icontains=query) | Q(
         keywords__icontains=query) | Q(department__name__icontains=query)
-    if is_latin_query(query):
+    if latin:
         condition |= Q(search_initials__contains=q_lower) | Q(search_pinyin__contains=q_lower)
     else:
         condition |= Q(materials__name__icontains=query)
     candidates = list(queryset.filter(condition).select_related("department").distinct()[:500])
 
+    def texts(value: str | None) -> list[str]:
+        # A Latin query is compared with each field's own initials and full pinyin, so "yyzz" ranks
+        # exactly as "营业执照" does (a result named 营业执照 before a keyword that mentions it).
+        if not value:
+            return []
+        if not latin:
+            return [value]
+        full, initials = pinyin_keys([value])
+        return [initials.replace("|", ""), full.replace("|", "")]
+
     def rank(item: Any) -> tuple[int, int, str]:
-        name = item.name
-        initials = item.search_initials.split("|")
-        full = item.search_pinyin.split("|")
-        if name == query or item.short_name == query:
+        names = texts(item.name) + texts(item.short_name)
+        if needle in names:
             score = 0
-        elif name.startswith(query):
+        elif any(t.startswith(needle) for t in names):
             score = 1
-        elif query in name or query in (item.short_name or ""):
+        elif any(needle in t for t in names):
             score = 2
-        elif query in (item.result_name or ""):
+        elif any(needle in t for t in texts(item.result_name)):
             score = 3
-        elif any(i.startswith(q_lower) for i in initials[:1]):
+        elif any(needle in t for t in texts(item.keywords)):
             score = 4
-        elif any(q_lower in i for i in initials):
-            score = 5
-        elif any(q_lower in f for f in full):
-            score = 6
-        elif query in (item.keywords or ""):
-            score = 7
         else:
-            score = 8
-        return (score, len(name), name)
+            score = 5  # department or material name
+        return (score, len(item.name), item.name)
 
     candidates.sort(key=rank)
     return candidates[:limit]

@@ -187,19 +187,25 @@ class ImportResult:
     published: int
 
 
-def _read_sheet(wb: Any, title: str, columns: list[Column], errors: list[str]) -> list[tuple[int, dict[str, Any]]]:
+def _read_sheet(
+    wb: Any, title: str, columns: list[Column], errors: list[str]
+) -> tuple[list[tuple[int, dict[str, Any]]], set[str]] | None:
+    """The parsed rows and the keys (first column) of rows that could not be parsed; None when the
+    sheet itself is unusable. Row errors are appended to `errors` and reading goes on, so that one
+    upload reports every problem of the file at once."""
     if title not in wb.sheetnames:
         errors.append(_("缺少工作表“%(t)s”。") % {"t": title})
-        return []
+        return None
     ws = wb[title]
     rows = ws.iter_rows(values_only=True)
     header = [(_text(h)) for h in next(rows, ())]
     missing = [c.header for c in columns if c.header not in header]
     if missing:
         errors.append(_("工作表“%(t)s”缺少列：%(cols)s") % {"t": title, "cols": "、".join(missing)})
-        return []
+        return None
     index = {c.header: header.index(c.header) for c in columns}
     out = []
+    unreadable: set[str] = set()
     for number, values in enumerate(rows, start=2):
         if values is None or all(v is None or _text(v) == "" for v in values):
             continue
@@ -213,17 +219,21 @@ def _read_sheet(wb: Any, title: str, columns: list[Column], errors: list[str]) -
                 row_errors.append(f"{column.header}: {exc}")
         if row_errors:
             errors.append(_("工作表“%(t)s”第%(n)d行：") % {"t": title, "n": number} + "；".join(row_errors))
+            unreadable.add(_text(values[index[columns[0].header]]) if index[columns[0].header] < len(values) else "")
         else:
             out.append((number, record))
         if number > 20000:
             errors.append(_("工作表“%(t)s”行数超过上限 20000。") % {"t": title})
-            break
-    return out
+            return None
+    return out, unreadable
 
 
-def _messages(exc: ValidationError) -> str:
+def _messages(exc: ValidationError, columns: list[Column]) -> str:
+    """The errors of one row, each under the column header the administrator sees in the file."""
     if hasattr(exc, "error_dict"):
-        return "；".join(f"{field}: {' '.join(str(m) for e in errs for m in e.messages)}" for field, errs in exc.error_dict.items())
+        headers = {c.field: c.header for c in columns}
+        return "；".join(f"{headers.get(field, field)}: {' '.join(str(m) for e in errs for m in e.messages)}"
+                        for field, errs in exc.error_dict.items())
     return "；".join(exc.messages)
 
 
@@ -240,10 +250,14 @@ def import_workbook(*, actor: Any, content: bytes, publish: bool = True) -> Impo
     except (InvalidFileException, KeyError, OSError, ValueError, Exception) as exc:  # noqa: BLE001 - any unreadable file
         raise ValidationError(_("无法读取 Excel 文件（请上传 .xlsx）：%(err)s") % {"err": type(exc).__name__}) from exc
     errors: list[str] = []
-    item_rows = _read_sheet(wb, ITEM_SHEET, ITEM_COLUMNS, errors)
-    material_rows = _read_sheet(wb, MATERIAL_SHEET, MATERIAL_COLUMNS, errors)
-    if errors:
+    item_sheet = _read_sheet(wb, ITEM_SHEET, ITEM_COLUMNS, errors)
+    material_sheet = _read_sheet(wb, MATERIAL_SHEET, MATERIAL_COLUMNS, errors)
+    if item_sheet is None or material_sheet is None:
         raise ValidationError(errors)
+    # Rows that failed to parse are already in `errors`; the others are still checked against the
+    # database below so the administrator gets the whole list from one upload.
+    item_rows, unreadable_items = item_sheet
+    material_rows, _unreadable_materials = material_sheet
     departments = {d.credit_code: d for d in Department.objects.all()}
     sections = {(s.department_id, s.code): s for s in Section.objects.all()}
     topics = {t.code: t for t in Topic.objects.all()}
@@ -283,7 +297,7 @@ def import_workbook(*, actor: Any, content: bytes, publish: bool = True) -> Impo
                 try:
                     item.full_clean()
                 except ValidationError as exc:
-                    errors.append(where + _messages(exc))
+                    errors.append(where + _messages(exc, ITEM_COLUMNS))
                     continue
                 item.save()
                 item.topics.set([topics[c] for c in topic_codes])
@@ -292,27 +306,40 @@ def import_workbook(*, actor: Any, content: bytes, publish: bool = True) -> Impo
                     result.created += 1
                 else:
                     result.updated += 1
-            replaced: set[int] = set()
+            # Items whose own row was refused: their materials are not blamed a second time.
+            rejected = (set(seen_codes) | unreadable_items) - set(saved)
+            # Existing materials of each item named in the sheet, reused by name so that unchanged
+            # materials keep their ids (cases and guide snapshots refer to them) and their uploaded
+            # blank forms and samples; the ones not in the sheet any more are deleted below.
+            leftovers: dict[int, list[Material]] = {}
             for number, record in material_rows:
                 where = _("工作表“%(t)s”第%(n)d行：") % {"t": MATERIAL_SHEET, "n": number}
                 code = record.pop("item")
+                if code in rejected:
+                    continue
                 item = saved.get(code) or ServiceItem.objects.filter(implementation_code=code).first()
                 if item is None:
                     errors.append(where + _("实施编码 %(c)s 不在事项表中，也不在目录里。") % {"c": code})
                     continue
-                if item.pk not in replaced:
-                    item.materials.all().delete()
-                    replaced.add(item.pk)
-                material = Material(item=item, **record)
+                if item.pk not in leftovers:
+                    leftovers[item.pk] = list(item.materials.all())
+                material = next((m for m in leftovers[item.pk] if m.name == record["name"]), None)
+                if material is None:
+                    material = Material(item=item)
+                else:
+                    leftovers[item.pk].remove(material)
+                for field, value in record.items():
+                    setattr(material, field, value)
                 try:
                     material.full_clean()
                 except ValidationError as exc:
-                    errors.append(where + _messages(exc))
+                    errors.append(where + _messages(exc, MATERIAL_COLUMNS))
                     continue
                 material.save()
                 result.materials += 1
             if errors:
                 raise _Rollback
+            Material.objects.filter(pk__in=[m.pk for ms in leftovers.values() for m in ms]).delete()
             record_event(
                 actor=actor, action="catalog_imported", object_type="catalog.serviceitem", object_id="import",
                 summary=f"+{result.created} ~{result.updated} materials {result.materials}",
