@@ -23,7 +23,7 @@ test: install
 	ONEWINDOW_TESTING=1 $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check onewindow tests bench
+	$(BIN)/ruff check onewindow tests bench scripts
 
 typecheck: install
 	ONEWINDOW_TESTING=1 $(BIN)/mypy onewindow

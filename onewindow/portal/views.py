@@ -55,7 +55,9 @@ def item_list(request: HttpRequest) -> HttpResponse:
             filters["topic"] = topic.name
     items: Any = search_items(qs, query, limit=100) if query else qs
     page = Paginator(items, 30).get_page(request.GET.get("page"))
-    template = "portal/_results.html" if getattr(request, "htmx", False) else "portal/items.html"
+    htmx = getattr(request, "htmx", None)
+    partial = bool(htmx) and not htmx.history_restore_request
+    template = "portal/_results.html" if partial else "portal/items.html"
     return render(request, template, {"page": page, "query": query, "filters": filters,
                                       "audience": audience, "department_id": department_id, "topic": topic_code})
 
