@@ -54,7 +54,7 @@ def _person(rng: random.Random, n: int) -> services.ApplicantData:
 
 def _enterprise(rng: random.Random, n: int) -> services.ApplicantData:
     first17 = f"91990000{n:09d}"[:17]
-    name = f"清河县{rng.choice(COMPANY_WORDS)}{rng.choice(COMPANY_KINDS)}"
+    name = f"{rng.choice(COMPANY_WORDS)}{rng.choice(COMPANY_KINDS)}"
     phone = f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
     return services.ApplicantData(kind=ApplicantKind.ENTERPRISE, name=name + f"（{n}号）", cert_type=CertType.CREDIT_CODE,
                                   cert_number=first17 + credit_code_check_char(first17), phone=phone,
@@ -69,6 +69,12 @@ class _Staff:
         self.fallback = User.objects.filter(is_superuser=True).order_by("pk").first()
         if self.fallback is None:
             self.fallback = User.objects.create_superuser("demo_system", password=None, first_name="演示后台")
+        # Staged review needs a checker other than the undertaker; an account nobody can log in to.
+        self.checker, _created = User.objects.get_or_create(
+            username="demo_checker", defaults={"first_name": "审核岗（演示）", "is_superuser": True, "is_staff": True})
+        if _created:
+            self.checker.set_unusable_password()
+            self.checker.save(update_fields=["password"])
         self.clerks: dict[int, Any] = {}
         self.reviewers: dict[int, Any] = {}
         for role in StaffRole.objects.select_related("user"):
@@ -114,8 +120,8 @@ def generate_cases(*, count: int = 300, seed: int = 2026, days: int = 45, now: d
     staff = _Staff()
     calendar = get_calendar()
     # Online cases carry the key scoped to their user ("u7:demo:12"); keep the "demo:<n>" part.
-    existing = {k[k.index("demo:"):] for k in
-                Case.objects.filter(idempotency_key__contains="demo:").values_list("idempotency_key", flat=True)}
+    keys = Case.objects.filter(idempotency_key__contains="demo:").values_list("idempotency_key", flat=True)
+    existing = {k[k.index("demo:"):] for k in keys if k}
     states = [s for s, _w in STATES]
     weights = [w for _s, w in STATES]
     created = 0
@@ -143,7 +149,7 @@ def generate_cases(*, count: int = 300, seed: int = 2026, days: int = 45, now: d
                 _play(state, item, applicant, centre, start, now, key, staff, calendar, rng)
             created += 1
         except Exception as exc:  # noqa: BLE001 - a demo case that does not fit an item's rules is skipped
-            logger.info("demo_case_skipped n=%s state=%s item=%s reason=%s", n, state, item.pk, exc)
+            logger.debug("demo_case_skipped n=%s state=%s item=%s reason=%s", n, state, item.pk, exc)
     return created
 
 
@@ -218,7 +224,8 @@ def _play(state: str, item: ServiceItem, applicant: services.ApplicantData, cent
     if item.review_mode == ReviewMode.STAGED:
         with clock.frozen(_at(t + dt.timedelta(hours=1), now)):
             case = services.review_case(actor=reviewer, case=case, opinion="材料齐全，符合条件，建议准予")
-            case = services.review_case(actor=staff.fallback, case=case, opinion="审核无误")
+            checker = staff.checker if reviewer != staff.checker else staff.fallback
+            case = services.review_case(actor=checker, case=case, opinion="审核无误")
     # Decide within (usually) the promised days; a few late ones make the on-time rate honest.
     days_used = max(1, min(case.promised_days, rng.randrange(1, max(2, case.promised_days + 2))))
     decided = dt.datetime.combine(calendar.add_working_days(case.clock_start, days_used).date,
