@@ -111,7 +111,7 @@ def generate_cases(*, count: int = 300, seed: int = 2026, days: int = 45, now: d
     items = list(ServiceItem.objects.published().select_related("department", "section"))
     if not items:
         return 0
-    promised = [i for i in items if i.case_kind == CaseKind.PROMISED]
+    promised = [i for i in items if i.case_kind == CaseKind.PROMISED] or items
     instant = [i for i in items if i.case_kind == CaseKind.INSTANT] or promised
     county = ServiceCentre.objects.filter(level=CentreLevel.COUNTY).first()
     if county is None:
