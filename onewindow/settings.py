@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "onewindow.outbox",
     "onewindow.messaging",
     "onewindow.cases",
+    "onewindow.integrated",
     "onewindow.portal",
     "onewindow.demo",
 ]
@@ -160,6 +161,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+if os.environ.get("ONEWINDOW_TESTING") == "1" and env_bool("FAST_PASSWORD_HASHER", True):
+    # Tests create many users; the production hasher costs ~0.5 s each. Never used outside tests.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
@@ -186,6 +191,12 @@ WHITENOISE_USE_FINDERS = True
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/staff/"
+# Staff log in with a username (ModelBackend, first); applicants with phone + password through the
+# pluggable applicant identity provider (see onewindow/cases/auth.py; a provincial SSO backend replaces it).
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "onewindow.cases.auth.PhoneBackend",
+]
 
 # Uploads: anything above this many bytes is refused with a clear message (spreadsheets, materials).
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
@@ -222,6 +233,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several apps have fields called status/kind/method with different choices; name each set once.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "onewindow.cases.choices.Status",
+        "CaseMaterialStatusEnum": "onewindow.cases.choices.MaterialStatus",
+        "ApplicantKindEnum": "onewindow.cases.choices.ApplicantKind",
+        "CasePauseKindEnum": "onewindow.cases.choices.PauseKind",
+        "SpecialProcedureKindEnum": "onewindow.cases.choices.SpecialProcedureKind",
+        "DeliveryMethodEnum": "onewindow.cases.choices.DeliveryMethod",
+        "CaseActionEnum": "onewindow.cases.choices.Action",
+        "CaseChannelEnum": "onewindow.cases.choices.Channel",
+        "CertTypeEnum": "onewindow.cases.choices.CertType",
+        "DueStateEnum": "onewindow.cases.choices.DueState",
+        "ReviewStageEnum": "onewindow.cases.choices.ReviewStage",
+    },
 }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -240,6 +265,27 @@ ONEWINDOW_DEFAULT_CORRECTION_CLOCK = env_str("ONEWINDOW_DEFAULT_CORRECTION_CLOCK
 ONEWINDOW_PLATFORM_NAME = env_str("ONEWINDOW_PLATFORM_NAME", "一窗通办")
 # Warn administrators this many days before 1 January when next year's calendar is not imported.
 ONEWINDOW_CALENDAR_WARN_DAYS = env_int("ONEWINDOW_CALENDAR_WARN_DAYS", 60)
+
+
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    raw = env_str(name, default)
+    count, _sep, seconds = raw.partition("/")
+    if not (count.strip().isdigit() and seconds.strip().isdigit() and int(seconds) > 0):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a rate (use <attempts>/<seconds>, e.g. 10/600)")
+    return int(count), int(seconds)
+
+
+# Rate limits of the public and applicant pages, "<attempts>/<seconds>" per client IP or per case number /
+# phone, counted in the default cache (LocMemCache is enough on one server; no Redis needed). Lookup by
+# case number + query password: 10 per 10 minutes per IP and 5 per case number; the tracking page
+# 60 per minute per IP; applicant login and registration 10 per 10 minutes per IP and 5 per phone.
+ONEWINDOW_RATE_LIMITS = {
+    "track_lookup_ip": env_rate("RATE_TRACK_LOOKUP_IP", "10/600"),
+    "track_lookup_number": env_rate("RATE_TRACK_LOOKUP_NUMBER", "5/600"),
+    "track_page_ip": env_rate("RATE_TRACK_PAGE_IP", "60/60"),
+    "applicant_login_ip": env_rate("RATE_APPLICANT_LOGIN_IP", "10/600"),
+    "applicant_login_phone": env_rate("RATE_APPLICANT_LOGIN_PHONE", "5/600"),
+}
 
 # SMS: the backend class (LogBackend for trials, HttpGatewayBackend for the county's SMS platform).
 ONEWINDOW_SMS_BACKEND = env_str(

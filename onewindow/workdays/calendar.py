@@ -191,13 +191,25 @@ class WorkCalendar:
         self, start: dt.date, days: int, pauses: Iterable[tuple[dt.date, dt.date | None]] = (),
         as_of: dt.date | None = None,
     ) -> DueDate:
-        """The due date of a limit of `days` working days from `start`, moved by the paused working days."""
+        """The due date of a limit of `days` working days from `start`, moved by the paused working days.
+
+        It is the `days`-th working day after `start` outside every pause. A pause that begins on or
+        after the due date does not move it: the time had already run out, and an overdue case must
+        not become timely again by being paused. An open pause (p1 None) runs to `as_of`.
+        """
         paused = 0
-        horizon = as_of or dt.date.max
-        for p0, p1 in merge_intervals(pauses, horizon):
-            if p1 > p0:
-                paused += self.count_working_days(max(p0, start), p1) if p1 > start else 0
-        return self.add_working_days(start, days + paused)
+        due = self.add_working_days(start, days)
+        for p0, p1 in merge_intervals(pauses, as_of or dt.date.max):
+            lo = max(p0, start)
+            if lo >= due.date:
+                break  # merged pauses are sorted and disjoint: none of the rest can start earlier
+            if p1 <= lo:
+                continue
+            if as_of is None and p1 == dt.date.max:
+                raise ValueError("an open pause that began before the due date needs as_of")
+            paused += self.count_working_days(lo, p1)
+            due = self.add_working_days(start, days + paused)
+        return due
 
     def provisional_years_between(self, start: dt.date, end: dt.date) -> list[int]:
         return [y for y in range(start.year, end.year + 1) if y not in self.known_years]

@@ -10,10 +10,19 @@ from django.utils.translation import gettext as _
 from .models import CalendarYear
 
 
+def _warnings_key(today: dt.date) -> str:
+    return f"workdays:warnings:{today.isoformat()}"
+
+
+def forget_calendar_warnings(**kwargs: object) -> None:
+    """Drop today's cached warnings when a year is added or removed, so the banner goes at once."""
+    cache.delete(_warnings_key(timezone.localdate()))
+
+
 def calendar_warnings(today: dt.date | None = None) -> list[str]:
     """Warnings for administrators: this year or (near year-end) next year has no official schedule."""
     today = today or timezone.localdate()
-    key = f"workdays:warnings:{today.isoformat()}"
+    key = _warnings_key(today)
     cached = cache.get(key)
     if cached is not None:
         return list(cached)

@@ -84,7 +84,7 @@ def parse_schedule(content: bytes | str, year: int) -> list[ImportRow]:
 
     Every problem is reported with its line; nothing is returned unless all lines are good.
     """
-    text = content.decode("utf-8-sig") if isinstance(content, bytes) else content
+    text = _decode(content) if isinstance(content, bytes) else content
     errors: list[str] = []
     rows: list[ImportRow] = []
     records: list[tuple[int, dict[str, Any]]] = []
@@ -133,6 +133,16 @@ def parse_schedule(content: bytes | str, year: int) -> list[ImportRow]:
     if not rows:
         raise ValidationError(_("文件中没有任何日期。"))
     return rows
+
+
+def _decode(content: bytes) -> str:
+    # Excel on Chinese Windows saves CSV in GBK, so try UTF-8 first and GB18030 (a superset of GBK) next.
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationError(_("文件编码无法识别，请另存为 UTF-8 或 GBK 编码的 CSV。"))
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -42,6 +43,9 @@ class DueDateView(APIView):
         query.is_valid(raise_exception=True)
         start: dt.date = query.validated_data["date"]
         days: int = query.validated_data["days"]
-        result = wd.add_working_days(start, days, query.validated_data.get("centre"))
+        try:
+            result = wd.add_working_days(start, days, query.validated_data.get("centre"))
+        except ValueError as exc:  # the deadline runs past the years the calendar can compute
+            raise serializers.ValidationError({"date": [_("无法计算该日期之后的期限：%(err)s") % {"err": exc}]}) from exc
         return Response(DueResultSerializer({"date": start, "days": days, "due": result.date,
                                              "provisional": result.provisional}).data)
