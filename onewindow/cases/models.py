@@ -222,7 +222,7 @@ class CaseEvent(models.Model):
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     opinion = models.TextField(_("意见"), blank=True)
     data = models.JSONField(_("数据"), default=dict, blank=True)
-    attachments = models.ManyToManyField("CaseFile", verbose_name=_("附件"), blank=True, related_name="events")
+    attachments: models.ManyToManyField[Any, Any] = models.ManyToManyField("CaseFile", verbose_name=_("附件"), blank=True, related_name="events")
 
     class Meta:
         verbose_name = _("办件环节")

@@ -275,10 +275,11 @@ def _material_rows(guide: GuideVersion, received_ids: set[int] | None) -> list[C
 def _channel_for(centre: ServiceCentre, channel: str | None) -> str:
     if channel:
         return channel
-    return {
+    by_level: dict[str, str] = {
         CentreLevel.TOWNSHIP: Channel.TOWNSHIP, CentreLevel.VILLAGE: Channel.VILLAGE,
         CentreLevel.BANK_OUTLET: Channel.BANK_OUTLET, CentreLevel.KIOSK: Channel.KIOSK,
-    }.get(centre.level, Channel.WINDOW)
+    }
+    return by_level.get(centre.level, Channel.WINDOW)
 
 
 def _handling_centre(centre: ServiceCentre, item: ServiceItem) -> ServiceCentre:
@@ -370,6 +371,7 @@ def _create_case(*, actor: Any, item: ServiceItem, guide: GuideVersion, applican
 def submit_online(
     *, actor: Any, item: ServiceItem, applicant: ApplicantData, form_data: dict[str, Any] | None = None,
     channel: str = Channel.ONLINE_PC, idempotency_key: str | None = None, centre: ServiceCentre | None = None,
+    agent_name: str = "", agent_cert_number: str = "", agent_phone: str = "",
 ) -> IntakeResult:
     """网上申请: the applicant submits; a clerk pre-reviews before the case is received."""
     if not getattr(actor, "is_authenticated", False):
@@ -398,7 +400,8 @@ def submit_online(
             if person.user_id not in (None, actor.pk):
                 raise ForbiddenError(_("该证件已绑定其他账号，请使用本人账号申请或到窗口办理。"))
             case = _create_case(actor=actor, item=item, guide=guide, applicant=person, centre=centre, window=None,
-                                channel=channel, status=Status.SUBMITTED, form_data=form_data, idempotency_key=key)
+                                channel=channel, status=Status.SUBMITTED, form_data=form_data, idempotency_key=key,
+                                agent_name=agent_name, agent_cert_number=agent_cert_number, agent_phone=agent_phone)
             CaseMaterial.objects.bulk_create([_with_case(m, case) for m in _material_rows(guide, None)])
             _event(case, actor=actor, action=Action.SUBMIT, from_status="", data={"channel": channel})
     except IntegrityError:

@@ -147,7 +147,7 @@ class ServiceItem(models.Model):
             errors["promised_days"] = _("即办件的承诺时限应为 0 个工作日。")
         if self.case_kind == choices.CaseKind.PROMISED and not self.promised_days:
             errors["promised_days"] = _("承诺件需要填写承诺时限。")
-        if self.section_id and self.department_id and self.section.department_id != self.department_id:
+        if self.section is not None and self.department_id and self.section.department_id != self.department_id:
             errors["section"] = _("承办科室不属于实施主体。")
         if self.implementation_code and self.department_id:
             credit = self.department.credit_code

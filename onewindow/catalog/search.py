@@ -11,6 +11,11 @@ from pypinyin import lazy_pinyin
 _NON_HAN = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]+")
 
 
+def _latin_letters(text: str) -> Any:
+    # pypinyin accepts a list here (one syllable per letter) although its stub says str.
+    return list(text.lower())
+
+
 def pinyin_keys(texts: Iterable[str | None]) -> tuple[str, str]:
     """Full pinyin and initials of each text, joined by "|" so matches never span two texts."""
     full, initials = [], []
@@ -20,7 +25,7 @@ def pinyin_keys(texts: Iterable[str | None]) -> tuple[str, str]:
         for part in _NON_HAN.split(text):
             if not part:
                 continue
-            syllables = lazy_pinyin(part, errors=lambda s: list(s.lower()))
+            syllables = lazy_pinyin(part, errors=_latin_letters)
             full.append("".join(syllables).lower())
             initials.append("".join(s[0] for s in syllables if s).lower())
     return "|".join(full)[:600], "|".join(initials)[:300]

@@ -31,7 +31,7 @@ def build_snapshot(item: ServiceItem) -> dict[str, Any]:
     versions read the same after a code list's labels change."""
     data: dict[str, Any] = {field: getattr(item, field) for field in SNAPSHOT_FIELDS}
     data["department"] = {"id": item.department_id, "name": item.department.name, "credit_code": item.department.credit_code}
-    data["section"] = {"id": item.section_id, "name": item.section.name} if item.section_id else None
+    data["section"] = {"id": item.section_id, "name": item.section.name} if item.section is not None else None
     data["item_type_display"] = item.get_item_type_display()
     data["exercise_level_display"] = item.get_exercise_level_display()
     data["case_kind_display"] = item.get_case_kind_display()

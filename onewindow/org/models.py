@@ -177,5 +177,5 @@ class StaffRole(models.Model):
             raise ValidationError({"centre": _("该角色必须绑定服务中心。")})
         if self.role in ROLE_NEEDS_DEPARTMENT and not self.department_id:
             raise ValidationError({"department": _("该角色必须绑定部门。")})
-        if self.section_id and self.department_id and self.section.department_id != self.department_id:
+        if self.section is not None and self.department_id and self.section.department_id != self.department_id:
             raise ValidationError({"section": _("科室不属于所选部门。")})
