@@ -10,6 +10,9 @@ urlpatterns = [
     # Staff
     path("staff/", views_staff.workbench, name="workbench"),
     path("staff/intake/", views_staff.intake, name="intake"),
+    path("staff/intake/items/", views_staff.intake_items, name="intake_items"),
+    path("staff/intake/materials/", views_staff.intake_materials, name="intake_materials"),
+    path("staff/intake/applicant/", views_staff.intake_applicant, name="intake_applicant"),
     path("staff/inbox/", views_staff.inbox, name="inbox"),
     path("staff/cases/", views_staff.case_list, name="case_list"),
     path("staff/cases/export.xlsx", views_staff.case_export, name="case_export"),
