@@ -235,7 +235,13 @@ _cache_lock = threading.Lock()
 
 def get_calendar(centre: Any = None) -> WorkCalendar:
     """The calendar for a centre (a ServiceCentre, its id, or None for the national calendar)."""
+    from django.db import connection
+
     centre_id = getattr(centre, "pk", centre)
+    if _uncommitted_change and connection.in_atomic_block:
+        # The calendar changed in a transaction that has not committed: read it fresh and cache nothing,
+        # so a rollback cannot leave other requests with the uncommitted calendar.
+        return WorkCalendar.from_database(centre_id)
     now = time.monotonic()
     hit = _cache.get(centre_id)
     if hit is not None and now - hit[0] < CACHE_SECONDS:
@@ -246,9 +252,25 @@ def get_calendar(centre: Any = None) -> WorkCalendar:
     return calendar
 
 
+_uncommitted_change = False
+
+
 def invalidate_calendars(**kwargs: Any) -> None:
+    """Called when a calendar row changes: clear now, and again once the change commits."""
+    global _uncommitted_change
+    from django.db import connection, transaction
+
+    clear_calendar_cache()
+    if connection.in_atomic_block:
+        _uncommitted_change = True
+        transaction.on_commit(clear_calendar_cache)
+
+
+def clear_calendar_cache() -> None:
+    global _uncommitted_change
     with _cache_lock:
         _cache.clear()
+        _uncommitted_change = False
 
 
 def add_working_days(start: dt.date, n: int, centre: Any = None) -> DueDate:

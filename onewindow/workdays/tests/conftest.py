@@ -19,6 +19,9 @@ from onewindow.workdays.models import CalendarDay, CalendarYear
 @pytest.fixture(scope="session")
 def national_calendar(django_db_setup, django_db_blocker) -> WorkCalendar:
     with django_db_blocker.unblock():
+        from onewindow.testing import ensure_calendar_seeded
+
+        ensure_calendar_seeded()
         return WorkCalendar.from_database()
 
 
@@ -30,6 +33,9 @@ def calendar_to_2026(django_db_setup, django_db_blocker) -> WorkCalendar:
     tests must keep testing a year without a schedule all the same.
     """
     with django_db_blocker.unblock():
+        from onewindow.testing import ensure_calendar_seeded
+
+        ensure_calendar_seeded()
         known = set(CalendarYear.objects.filter(year__lte=2026).values_list("year", flat=True))
         days = dict(CalendarDay.objects.filter(centre__isnull=True, date__year__lte=2026).values_list("date", "kind"))
     rest = {d for d, kind in days.items() if kind == DayKind.REST}
