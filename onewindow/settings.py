@@ -93,7 +93,6 @@ INSTALLED_APPS = [
     "onewindow.outbox",
     "onewindow.messaging",
     "onewindow.cases",
-    "onewindow.integrated",
     "onewindow.portal",
     "onewindow.demo",
 ]
