@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from onewindow.catalog.api.views import ServiceItemViewSet, TopicViewSet
+from onewindow.integrated.api import IntegratedServiceViewSet
 from onewindow.org.api.views import DepartmentViewSet, ServiceCentreViewSet, WindowViewSet
 from onewindow.workdays.api.views import DueDateView
 
@@ -13,6 +14,7 @@ router.register("departments", DepartmentViewSet, basename="department")
 router.register("windows", WindowViewSet, basename="window")
 router.register("items", ServiceItemViewSet, basename="item")
 router.register("topics", TopicViewSet, basename="topic")
+router.register("integrated", IntegratedServiceViewSet, basename="integrated")
 
 urlpatterns = [
     path("calendar/due/", DueDateView.as_view(), name="calendar-due"),

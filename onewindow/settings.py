@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "onewindow.outbox",
     "onewindow.messaging",
     "onewindow.cases",
+    "onewindow.integrated",
     "onewindow.portal",
     "onewindow.demo",
 ]

@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+
+
+class IntegratedConfig(AppConfig):
+    """Integrated services (一件事): situation questions, rules over items, one plan, verification."""
+
+    name = "onewindow.integrated"
+    label = "integrated"
+    verbose_name = "一件事"
+
+    def ready(self) -> None:
+        from onewindow.org.choices import Role
+        from onewindow.org.roles import register_role_permissions
+
+        register_role_permissions({
+            Role.CATALOG_ADMIN: ["integrated.*"],
+            Role.SYSTEM_ADMIN: ["integrated.*"],
+            Role.CLERK: ["integrated.view_*"],
+            Role.APPROVER: ["integrated.view_*"],
+            Role.SECTION_HEAD: ["integrated.view_*"],
+            Role.LEADER: ["integrated.view_*"],
+        })
