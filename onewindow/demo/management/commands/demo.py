@@ -52,6 +52,13 @@ class Command(BaseCommand):
         self.stdout.write(f"{summary.county}：{state}（{time.monotonic() - started:.1f} 秒）")
         for line in summary.lines():
             self.stdout.write(f"  {line}")
+        if not options["file"]:
+            # The demo county's integrated services (一件事) reference its items by implementation code.
+            from onewindow.integrated.demo import load_integrated, read_integrated
+
+            integrated = load_integrated(actor=None, data=read_integrated())
+            for line in getattr(integrated, "lines", lambda: [])():
+                self.stdout.write(f"  {line}")
         if options["cases"]:
             from onewindow.demo.cases import generate_cases
 
