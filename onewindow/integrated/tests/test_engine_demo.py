@@ -21,6 +21,7 @@ LLC, IND, SEAL, TAX, INVOICE, SOCIAL, FUND, MEDICAL = ("000131127004", "00013112
                                                        "000127703002", "000114704001", "000119706001", "000158705002")
 FOOD, SIGN, DRAIN, FIRE = "000131700007", "000119723001", "000119709005", "000126702001"
 WATER, GAS = "000900724001", "000900726001"
+BANK = "000900727001"
 
 
 def basics(plan_dict):
@@ -38,7 +39,7 @@ def material(plan_dict, kind):
 def test_it_plans_kaiban_for_a_company_in_two_working_days(demo):
     plan = plan_for("kaiban-qiye", KAIBAN_LLC)
     d = plan.to_dict()
-    assert basics(d) == [LLC, SEAL, TAX, INVOICE, SOCIAL, FUND, MEDICAL]
+    assert basics(d) == [LLC, SEAL, TAX, INVOICE, BANK, SOCIAL, FUND, MEDICAL]
     assert plan.complete and not plan.blocked
     # Registration 1 day, then the seal 1 day; invoices (0) wait for both; the rest run in parallel.
     assert d["days"]["total"] == 2
@@ -52,8 +53,9 @@ def test_it_asks_for_each_material_kind_once(demo):
     assert len(kinds) == len(set(kinds))
     legal_rep = material(d, "legal_rep_id")
     assert legal_rep["status"] == MaterialStatus.REQUEST
-    # Registration, seal, social insurance and housing fund all want the legal representative's ID: one copy.
-    assert len(legal_rep["items"]) == 4
+    # Registration, seal, bank account, social insurance and housing fund all want the legal representative's
+    # ID: one copy.
+    assert len(legal_rep["items"]) == 5
     assert len({v["name"] for v in legal_rep["variants"]}) > 1
     # Each item's own application form is replaced by the one merged form (一表申请).
     assert material(d, "application_form")["status"] == MaterialStatus.MERGED_FORM
@@ -212,7 +214,7 @@ def test_an_unpublished_code_is_not_found(demo):
 
 
 def test_the_demo_services_verify_clean_and_missing_items_are_listed(demo):
-    assert {c for _s, c, _n in demo.missing_items} == {"91990102MA000002854000900727001", "91990102MA000002984000900728001"}
+    assert demo.missing_items == []
     from onewindow.integrated.models import IntegratedService
 
     assert IntegratedService.objects.published().count() == 6
