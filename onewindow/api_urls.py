@@ -3,6 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from onewindow.cases.api.views import CaseViewSet
 from onewindow.catalog.api.views import ServiceItemViewSet, TopicViewSet
 from onewindow.integrated.api import IntegratedServiceViewSet
 from onewindow.org.api.views import DepartmentViewSet, ServiceCentreViewSet, WindowViewSet
@@ -15,6 +16,7 @@ router.register("windows", WindowViewSet, basename="window")
 router.register("items", ServiceItemViewSet, basename="item")
 router.register("topics", TopicViewSet, basename="topic")
 router.register("integrated", IntegratedServiceViewSet, basename="integrated")
+router.register("cases", CaseViewSet, basename="case")
 
 urlpatterns = [
     path("calendar/due/", DueDateView.as_view(), name="calendar-due"),

@@ -545,6 +545,10 @@ def accept_case(
     if locked.handling_centre_id != locked.centre_id:
         _event(locked, actor=actor, action=Action.FORWARD, from_status=locked.status,
                data={"to_centre": locked.handling_centre.name})
+    # Receivers (supervision: the 双告知 notice of a business registration) write their rows in this transaction.
+    from .signals import case_accepted
+
+    case_accepted.send(sender=Case, case=locked, actor=actor)
     return locked
 
 

@@ -5,3 +5,6 @@ from django.dispatch import Signal
 
 case_decided = Signal()  # kwargs: case, approved, actor
 case_revoked = Signal()  # kwargs: case, actor
+# Added for supervision (双告知 at the acceptance of a business registration): sent by services.accept_case
+# inside its transaction, after the case is accepted and its events written.
+case_accepted = Signal()  # kwargs: case, actor
