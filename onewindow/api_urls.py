@@ -6,7 +6,9 @@ from rest_framework.routers import DefaultRouter
 from onewindow.cases.api.views import CaseViewSet
 from onewindow.catalog.api.views import ServiceItemViewSet, TopicViewSet
 from onewindow.integrated.api import IntegratedServiceViewSet
+from onewindow.licences.api import LicenceVerifyView
 from onewindow.org.api.views import DepartmentViewSet, ServiceCentreViewSet, WindowViewSet
+from onewindow.shareddata.api import DataQueryView
 from onewindow.workdays.api.views import DueDateView
 
 router = DefaultRouter()
@@ -20,5 +22,7 @@ router.register("cases", CaseViewSet, basename="case")
 
 urlpatterns = [
     path("calendar/due/", DueDateView.as_view(), name="calendar-due"),
+    path("licences/verify/<str:code>/", LicenceVerifyView.as_view(), name="licence-verify"),
+    path("shareddata/query/", DataQueryView.as_view(), name="shareddata-query"),
     path("", include(router.urls)),
 ]

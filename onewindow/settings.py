@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "onewindow.outbox",
     "onewindow.messaging",
     "onewindow.cases",
+    "onewindow.licences",
+    "onewindow.shareddata",
     "onewindow.integrated",
     "onewindow.portal",
     "onewindow.demo",
@@ -285,6 +287,8 @@ ONEWINDOW_RATE_LIMITS = {
     "track_page_ip": env_rate("RATE_TRACK_PAGE_IP", "60/60"),
     "applicant_login_ip": env_rate("RATE_APPLICANT_LOGIN_IP", "10/600"),
     "applicant_login_phone": env_rate("RATE_APPLICANT_LOGIN_PHONE", "5/600"),
+    # Public e-licence verification (page and API, per client IP): anyone may scan a QR code, nobody may crawl.
+    "licence_verify_ip": env_rate("RATE_LICENCE_VERIFY_IP", "60/60"),
 }
 
 # SMS: the backend class (LogBackend for trials, HttpGatewayBackend for the county's SMS platform).
@@ -296,6 +300,23 @@ ONEWINDOW_SMS_GATEWAY_URL = env_str("ONEWINDOW_SMS_GATEWAY_URL", "")
 ONEWINDOW_SMS_SIGN = env_str("ONEWINDOW_SMS_SIGN", "【政务服务】")
 # Public base URL used in SMS and PDF QR codes when there is no request (workers, commands).
 ONEWINDOW_PUBLIC_URL = env_str("ONEWINDOW_PUBLIC_URL", "http://127.0.0.1:8000")
+
+# ---- E-licences and seals (onewindow.licences) ----
+# ONEWINDOW_SEAL_KEY: the master secret that encrypts seal private keys at rest (SM4-CBC + HMAC-SM3, keys derived
+# with SM3). Required in production (env or ONEWINDOW_SEAL_KEY_FILE); a development default only under DEBUG or
+# tests. Changing it makes the stored private keys unreadable: rotate the seal keys instead.
+if DEBUG or os.environ.get("ONEWINDOW_TESTING") == "1":
+    ONEWINDOW_SEAL_KEY = env_str("ONEWINDOW_SEAL_KEY", "dev-only-seal-key-never-use-in-production")
+else:
+    ONEWINDOW_SEAL_KEY = env_str("ONEWINDOW_SEAL_KEY")
+# ONEWINDOW_SIGNER: the class that signs licences. The default keeps SM2 keys in the database (encrypted); a
+# certified signing device or service (签章服务/密码机) plugs in by class path (see onewindow/licences/signing.py).
+ONEWINDOW_SIGNER = env_str("ONEWINDOW_SIGNER", "onewindow.licences.signing.LocalSM2Signer")
+
+# ---- Shared data (onewindow.shareddata) ----
+# Adapter classes a data source may name besides the built-in ones (HTTP JSON, licence library, demo sandbox):
+# comma-separated class paths. The admin cannot point a data source at any other code.
+ONEWINDOW_SHAREDDATA_EXTRA_ADAPTERS = env_list("ONEWINDOW_SHAREDDATA_EXTRA_ADAPTERS", "")
 
 LOGGING = {
     "version": 1,

@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("onewindow.api_urls")),
+    path("", include("onewindow.licences.urls")),
     path("", include("onewindow.cases.urls")),
     path("", include("onewindow.portal.urls")),
 ]

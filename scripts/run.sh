@@ -11,6 +11,9 @@ if [ ! -s var/secret_key ]; then
   chmod 600 var/secret_key
 fi
 export SECRET_KEY_FILE="$(pwd)/var/secret_key"
+# The master key that encrypts the e-licence seal keys at rest, made once like the secret key.
+[ -s var/seal_key ] || { "$BIN/python" -c "import secrets; print(secrets.token_urlsafe(32))" > var/seal_key; chmod 600 var/seal_key; }
+export ONEWINDOW_SEAL_KEY_FILE="$(pwd)/var/seal_key"
 # Plain http on this machine: cookies cannot be marked Secure here. Behind TLS, leave these unset.
 export SESSION_COOKIE_SECURE=${SESSION_COOKIE_SECURE:-false}
 export ALLOWED_HOSTS=${ALLOWED_HOSTS:-127.0.0.1,localhost,[::1]}
