@@ -32,9 +32,11 @@ migrations-check: install
 	ONEWINDOW_TESTING=1 $(BIN)/onewindow makemigrations --check --dry-run
 
 schema: install
+	mkdir -p docs/api
 	ONEWINDOW_TESTING=1 $(BIN)/onewindow spectacular --file docs/api/openapi.yaml --validate
 
 schema-check: install
+	mkdir -p var
 	ONEWINDOW_TESTING=1 $(BIN)/onewindow spectacular --file var/openapi-check.yaml --validate
 	diff -u docs/api/openapi.yaml var/openapi-check.yaml && echo "OpenAPI schema: no drift"
 
