@@ -9,6 +9,7 @@ from onewindow.integrated.api import IntegratedServiceViewSet
 from onewindow.licences.api import LicenceVerifyView
 from onewindow.org.api.views import DepartmentViewSet, ServiceCentreViewSet, WindowViewSet
 from onewindow.shareddata.api import DataQueryView
+from onewindow.supervision.api.views import HandoffViewSet
 from onewindow.workdays.api.views import DueDateView
 
 router = DefaultRouter()
@@ -19,10 +20,13 @@ router.register("items", ServiceItemViewSet, basename="item")
 router.register("topics", TopicViewSet, basename="topic")
 router.register("integrated", IntegratedServiceViewSet, basename="integrated")
 router.register("cases", CaseViewSet, basename="case")
+router.register("handoffs", HandoffViewSet, basename="handoff")
 
 urlpatterns = [
     path("calendar/due/", DueDateView.as_view(), name="calendar-due"),
     path("licences/verify/<str:code>/", LicenceVerifyView.as_view(), name="licence-verify"),
     path("shareddata/query/", DataQueryView.as_view(), name="shareddata-query"),
+    path("hall/", include("onewindow.hall.api.urls")),
+    path("ratings/", include("onewindow.ratings.api.urls")),
     path("", include(router.urls)),
 ]

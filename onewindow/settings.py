@@ -93,6 +93,10 @@ INSTALLED_APPS = [
     "onewindow.outbox",
     "onewindow.messaging",
     "onewindow.cases",
+    "onewindow.supervision",
+    "onewindow.webhooks",
+    "onewindow.hall",
+    "onewindow.ratings",
     "onewindow.licences",
     "onewindow.shareddata",
     "onewindow.integrated",
@@ -128,6 +132,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "onewindow.core.context_processors.platform",
+                "onewindow.webhooks.context_processors.delivery_alerts",
             ],
         },
     },
@@ -248,6 +253,9 @@ SPECTACULAR_SETTINGS = {
         "CertTypeEnum": "onewindow.cases.choices.CertType",
         "DueStateEnum": "onewindow.cases.choices.DueState",
         "ReviewStageEnum": "onewindow.cases.choices.ReviewStage",
+        "HandoffKindEnum": "onewindow.supervision.choices.HandoffKind",
+        "HandoffStatusEnum": "onewindow.supervision.choices.HandoffStatus",
+        "FeedbackKindEnum": "onewindow.supervision.choices.FeedbackKind",
     },
 }
 
@@ -267,6 +275,53 @@ ONEWINDOW_DEFAULT_CORRECTION_CLOCK = env_str("ONEWINDOW_DEFAULT_CORRECTION_CLOCK
 ONEWINDOW_PLATFORM_NAME = env_str("ONEWINDOW_PLATFORM_NAME", "一窗通办")
 # Warn administrators this many days before 1 January when next year's calendar is not imported.
 ONEWINDOW_CALENDAR_WARN_DAYS = env_int("ONEWINDOW_CALENDAR_WARN_DAYS", 60)
+
+
+# ---- Service hall (服务大厅) and ratings (好差评): DOMAIN.md "Appointments and queues", "好差评" ----
+# Booking opens this many calendar days ahead at the earliest (1 = from tomorrow; 0 would allow same-day).
+ONEWINDOW_HALL_BOOKING_MIN_DAYS_AHEAD = env_int("ONEWINDOW_HALL_BOOKING_MIN_DAYS_AHEAD", 1)
+# ... and at most this many working days ahead (practice: the next 5–7 working days).
+ONEWINDOW_HALL_BOOKING_MAX_WORKING_DAYS = env_int("ONEWINDOW_HALL_BOOKING_MAX_WORKING_DAYS", 7)
+# An applicant may cancel up to this many hours before the slot starts (staff may always cancel, with a reason).
+ONEWINDOW_HALL_CANCEL_MIN_HOURS = env_int("ONEWINDOW_HALL_CANCEL_MIN_HOURS", 2)
+# This many no-shows (bookings neither checked in nor cancelled) suspend booking rights ...
+ONEWINDOW_HALL_NO_SHOW_LIMIT = env_int("ONEWINDOW_HALL_NO_SHOW_LIMIT", 2)
+# ... for this many days (3 months). Walk-in tickets are never affected.
+ONEWINDOW_HALL_NO_SHOW_SUSPEND_DAYS = env_int("ONEWINDOW_HALL_NO_SHOW_SUSPEND_DAYS", 90)
+# Bookings one person (ID number) may hold for the same item on the same day.
+ONEWINDOW_HALL_BOOKINGS_PER_ITEM_PER_DAY = env_int("ONEWINDOW_HALL_BOOKINGS_PER_ITEM_PER_DAY", 1)
+# Bookings per ID number or phone per calendar week (Monday–Sunday of the booked day); 0 = no cap.
+ONEWINDOW_HALL_WEEKLY_BOOKING_CAP = env_int("ONEWINDOW_HALL_WEEKLY_BOOKING_CAP", 3)
+# Bookings per ID number or phone per calendar month; 0 = no cap.
+ONEWINDOW_HALL_MONTHLY_BOOKING_CAP = env_int("ONEWINDOW_HALL_MONTHLY_BOOKING_CAP", 0)
+# Appointment slots of a working day (a centre may override them in its hall settings), "HH:MM-HH:MM,…".
+ONEWINDOW_HALL_SLOT_TIMES = env_str(
+    "ONEWINDOW_HALL_SLOT_TIMES", "09:00-10:00,10:00-11:00,11:00-12:00,14:00-15:00,15:00-16:00,16:00-17:00")
+# Slots of a weekend service day (无休日) at centres that offer one.
+ONEWINDOW_HALL_WEEKEND_SLOT_TIMES = env_str("ONEWINDOW_HALL_WEEKEND_SLOT_TIMES", "09:00-10:30,10:30-12:00,14:00-16:00")
+# Bookings per slot and queue category when the category does not say.
+ONEWINDOW_HALL_SLOT_CAPACITY = env_int("ONEWINDOW_HALL_SLOT_CAPACITY", 10)
+# Check-in at the kiosk counts as on time from this many minutes before the slot until this many after its end;
+# later arrivals are served as walk-ins (a booking is never a gate).
+ONEWINDOW_HALL_CHECKIN_EARLY_MINUTES = env_int("ONEWINDOW_HALL_CHECKIN_EARLY_MINUTES", 60)
+ONEWINDOW_HALL_CHECKIN_LATE_MINUTES = env_int("ONEWINDOW_HALL_CHECKIN_LATE_MINUTES", 30)
+# From this age (read from the ID number) a ticket gets the elderly priority without asking.
+ONEWINDOW_HALL_ELDERLY_AGE = env_int("ONEWINDOW_HALL_ELDERLY_AGE", 60)
+# Calling order of the priority kinds, first served first; a ticket moved to the top (with a logged reason)
+# comes before all of them. Local practice varies, hence a setting.
+ONEWINDOW_HALL_PRIORITY_ORDER = env_list("ONEWINDOW_HALL_PRIORITY_ORDER", "elderly,disabled,appointment,key_enterprise,normal")
+# Minutes per applicant for the waiting-time estimate until the hall has its own history.
+ONEWINDOW_HALL_DEFAULT_SERVICE_MINUTES = env_int("ONEWINDOW_HALL_DEFAULT_SERVICE_MINUTES", 8)
+# How often the display board asks for new calls (milliseconds): a call shows within a second.
+ONEWINDOW_HALL_BOARD_POLL_MS = env_int("ONEWINDOW_HALL_BOARD_POLL_MS", 700)
+# A bad rating (4 不满意, 5 非常不满意) must be rectified or explained within this many working days.
+ONEWINDOW_RATING_RECTIFY_WORKING_DAYS = env_int("ONEWINDOW_RATING_RECTIFY_WORKING_DAYS", 15)
+# An unrated completed case is invited (SMS) once, and again this many days after the first invitation.
+ONEWINDOW_RATING_REINVITE_DAYS = env_int("ONEWINDOW_RATING_REINVITE_DAYS", 3)
+# Some provinces record "no rating within N days" as 基本满意. Off by default: it inflates satisfaction, and the
+# dashboards show such default ratings apart from real ones either way.
+ONEWINDOW_RATING_DEFAULT_SATISFIED = env_bool("ONEWINDOW_RATING_DEFAULT_SATISFIED", False)
+ONEWINDOW_RATING_DEFAULT_AFTER_DAYS = env_int("ONEWINDOW_RATING_DEFAULT_AFTER_DAYS", 7)
 
 
 def env_rate(name: str, default: str) -> tuple[int, int]:
@@ -300,6 +355,21 @@ ONEWINDOW_SMS_GATEWAY_URL = env_str("ONEWINDOW_SMS_GATEWAY_URL", "")
 ONEWINDOW_SMS_SIGN = env_str("ONEWINDOW_SMS_SIGN", "【政务服务】")
 # Public base URL used in SMS and PDF QR codes when there is no request (workers, commands).
 ONEWINDOW_PUBLIC_URL = env_str("ONEWINDOW_PUBLIC_URL", "http://127.0.0.1:8000")
+
+# ---- Outbox, webhooks and supervision handoffs (onewindow.outbox, .webhooks, .supervision) ----
+# How long a worker's claim on an outbox message lasts (seconds); a killed worker's messages wait this long.
+ONEWINDOW_OUTBOX_LEASE_SECONDS = env_int("ONEWINDOW_OUTBOX_LEASE_SECONDS", 120)
+# Seconds to wait for a webhook receiver; always kept below half the lease so two workers never overlap.
+ONEWINDOW_WEBHOOK_TIMEOUT = env_int("ONEWINDOW_WEBHOOK_TIMEOUT", 10)
+# Attempts per webhook before it is dead and administrators are alerted: with the outbox's backoff (30 s
+# doubling, capped at 6 h) the 16th attempt comes 38.5 hours after the first, so a receiver may be down that long.
+ONEWINDOW_WEBHOOK_MAX_ATTEMPTS = env_int("ONEWINDOW_WEBHOOK_MAX_ATTEMPTS", 16)
+# Working days a supervising department has to claim (认领) a handoff (DOMAIN.md: configurable, default 2).
+ONEWINDOW_HANDOFF_CLAIM_DAYS = env_int("ONEWINDOW_HANDOFF_CLAIM_DAYS", 2)
+# Escalation of an unclaimed handoff: a reminder to the liaisons on the deadline day, the department head
+# this many working days after it, the approval bureau this many working days after it.
+ONEWINDOW_HANDOFF_ESCALATE_HEAD_DAYS = env_int("ONEWINDOW_HANDOFF_ESCALATE_HEAD_DAYS", 1)
+ONEWINDOW_HANDOFF_ESCALATE_BUREAU_DAYS = env_int("ONEWINDOW_HANDOFF_ESCALATE_BUREAU_DAYS", 3)
 
 # ---- E-licences and seals (onewindow.licences) ----
 # ONEWINDOW_SEAL_KEY: the master secret that encrypts seal private keys at rest (SM4-CBC + HMAC-SM3, keys derived

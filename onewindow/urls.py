@@ -22,6 +22,11 @@ urlpatterns = [
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("onewindow.api_urls")),
     path("", include("onewindow.licences.urls")),
+    path("", include("onewindow.supervision.urls")),
+    path("", include("onewindow.webhooks.urls")),
+    path("", include("onewindow.hall.urls")),
+    path("", include("onewindow.ratings.urls")),
+    path("", include("onewindow.integrated.urls")),  # 一件事: /yjs/, /my/yjs/, /staff/yjs/
     path("", include("onewindow.cases.urls")),
     path("", include("onewindow.portal.urls")),
 ]

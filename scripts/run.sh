@@ -19,7 +19,8 @@ export SESSION_COOKIE_SECURE=${SESSION_COOKIE_SECURE:-false}
 export ALLOWED_HOSTS=${ALLOWED_HOSTS:-127.0.0.1,localhost,[::1]}
 "$BIN/onewindow" migrate --noinput
 "$BIN/onewindow" demo
-"$BIN/onewindow" db_worker --interval 1 > var/worker.log 2>&1 &
+# One worker process: background tasks, the outbox (SMS, webhooks) and the supervision escalation sweep.
+"$BIN/onewindow" worker --interval 0.25 > var/worker.log 2>&1 &
 WORKER=$!
 trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
 echo

@@ -325,7 +325,11 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
     rate_hit("track_page_ip", _client_ip(request))
     case = _case_queryset().filter(tracking_code=code).first() if len(code) <= 32 else None
     if case is None:
-        return _track_not_found(request)
+        # 一件事: a bundle's tracking code shows the whole bundle (all its child cases) on one page.
+        from onewindow.integrated.views import track_bundle
+
+        bundle_page = track_bundle(request, code)
+        return bundle_page if bundle_page is not None else _track_not_found(request)
     return render(request, "cases/public/track.html", {
         "case": case, "steps": _timeline(case, list(case.events.all()), owner=False),
         "notices": _notices(case, TRACK_PAGE_NOTICE_KINDS), "due": _due(case),

@@ -43,3 +43,13 @@ class MaterialStatus(models.TextChoices):
     REQUEST = "request", _("申请人提交")
     PRODUCED = "produced", _("办理过程中产生，无需提交")
     MERGED_FORM = "merged_form", _("由一件事综合申请表替代")
+
+
+class BundleState(models.TextChoices):
+    """The summed-up status of a bundle (一件事办件), computed from its child cases, never stored."""
+
+    DONE = "done", _("全部办结")
+    ATTENTION = "attention", _("部分事项未通过")
+    CORRECTION = "correction", _("需要补正材料")
+    IN_PROGRESS = "in_progress", _("办理中")
+    WITHDRAWN = "withdrawn", _("已撤回")

@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.cases.choices import Channel as CaseChannel
 from onewindow.catalog.choices import Audience
 
 from . import choices
@@ -257,3 +258,93 @@ class IntegratedServiceVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.snapshot.get('name', self.service_id)} v{self.number}"
+
+
+# ---- bundles: one application for one integrated service ----------------------------------------------
+
+class IntegratedCaseQuerySet(models.QuerySet["IntegratedCase"]):
+    def with_children(self) -> IntegratedCaseQuerySet:
+        """Everything a bundle page shows in a fixed number of queries (children, their items and sections)."""
+        from django.db.models import Prefetch
+
+        return self.select_related("service", "version", "applicant", "centre").prefetch_related(
+            Prefetch("children", queryset=IntegratedCaseChild.objects.select_related(
+                "case__item", "case__department", "case__section", "case__applicant").order_by("order", "id")),
+        )
+
+
+class IntegratedCase(models.Model):
+    """A bundle (一件事办件): one application for one integrated service, made once, with one linked child
+    case per item of its plan (IntegratedCaseChild). Each child is an ordinary `cases.Case` routed to its
+    own department and section; the bundle keeps what was decided once for all of them — the version, the
+    answers, the plan snapshot, the merged form — and its own tracking code and query password, so the
+    applicant follows the whole event with one code. Its status is summed up from the children, never
+    stored (see `status`)."""
+
+    service = models.ForeignKey(IntegratedService, verbose_name=_("一件事"), on_delete=models.PROTECT,
+                                related_name="bundles")
+    version = models.ForeignKey(IntegratedServiceVersion, verbose_name=_("一件事版本"), on_delete=models.PROTECT,
+                                related_name="bundles")
+    answers = models.JSONField(_("情形回答"), default=dict)
+    plan = models.JSONField(_("方案快照"), default=dict, help_text=_("提交时的 Plan.to_dict()"))
+    form_data = models.JSONField(_("综合申请表"), default=dict, blank=True)
+    applicant = models.ForeignKey("cases.Applicant", verbose_name=_("申请人"), on_delete=models.PROTECT,
+                                  related_name="integrated_cases")
+    channel = models.CharField(_("申请渠道"), max_length=12, choices=CaseChannel.choices)
+    centre = models.ForeignKey("org.ServiceCentre", verbose_name=_("收件中心"), on_delete=models.PROTECT,
+                               related_name="integrated_cases")
+    window = models.ForeignKey("org.Window", verbose_name=_("收件窗口"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("提交人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    tracking_code = models.CharField(_("查询码"), max_length=32, unique=True, editable=False)
+    query_password = models.CharField(_("查询密码"), max_length=6, editable=False)
+    idempotency_key = models.CharField(max_length=100, unique=True, null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True, db_index=True)
+
+    objects = IntegratedCaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("一件事办件")
+        verbose_name_plural = _("一件事办件")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["applicant", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.plan.get('service', {}).get('name', '') or self.service_id} {self.created_at:%Y-%m-%d}"
+
+    @property
+    def name(self) -> str:
+        return str(self.plan.get("service", {}).get("name", "")) or str(self.service.name)
+
+    @property
+    def cases(self) -> list[Any]:
+        """The child cases in plan order (uses the prefetched children when there are any)."""
+        return [link.case for link in self.children.all()]
+
+    @property
+    def status(self) -> Any:
+        """The summed-up status of the children (computed on every read; see bundles.bundle_status)."""
+        from .bundles import bundle_status
+
+        return bundle_status(self.cases)
+
+
+class IntegratedCaseChild(models.Model):
+    """Links a child case to its bundle. A join table, so the cases table stays as it is and a case belongs to
+    at most one bundle (one-to-one)."""
+
+    bundle = models.ForeignKey(IntegratedCase, verbose_name=_("一件事办件"), on_delete=models.PROTECT,
+                               related_name="children")
+    case = models.OneToOneField("cases.Case", verbose_name=_("办件"), on_delete=models.PROTECT,
+                                related_name="bundle_link")
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        verbose_name = _("一件事子办件")
+        verbose_name_plural = _("一件事子办件")
+        ordering = ["bundle", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["bundle", "order"], name="bundle_child_order_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.bundle_id}#{self.order}"

@@ -22,6 +22,10 @@ class OutboxMessage(models.Model):
     object_type = models.CharField(max_length=40, blank=True)
     object_id = models.CharField(max_length=64, blank=True, db_index=True)
     centre_id = models.BigIntegerField(null=True, blank=True, db_index=True)  # who should see it pending
+    # Sent with the message (e.g. the Idempotency-Key header of a webhook) so a receiver that sees a message
+    # twice (at-least-once delivery: a worker killed after the receiver answered) can drop the repeat.
+    # Empty only on rows written before the field existed.
+    idempotency_key = models.CharField(_("幂等键"), max_length=100, blank=True, default="")
 
     status = models.CharField(_("状态"), max_length=8, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
@@ -40,6 +44,11 @@ class OutboxMessage(models.Model):
         indexes = [
             # Workers only ever scan pending rows: a partial index keeps that scan small forever.
             models.Index(fields=["available_at"], condition=Q(status="pending"), name="outbox_pending_idx"),
+        ]
+        constraints = [
+            # One row per key: enqueueing the same key again returns the first row instead of sending twice.
+            models.UniqueConstraint(fields=["idempotency_key"], condition=~Q(idempotency_key=""),
+                                    name="outbox_idempotency_key_unique"),
         ]
 
     def __str__(self) -> str:

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Min, Q
 from django.utils import timezone
@@ -20,10 +21,14 @@ from django.utils import timezone
 from onewindow.audit.services import record_event
 
 from .models import OutboxMessage, OutboxStatus
+from .signals import message_dead
 
 logger = logging.getLogger("onewindow.outbox")
 
-LEASE_SECONDS = 120
+# How long a claim lasts. A worker killed mid-delivery holds its rows this long; then another takes them.
+# Handlers must finish well inside it (webhook timeouts are capped below it) or a second worker could
+# deliver the same message while the first is still waiting for the receiver.
+LEASE_SECONDS = getattr(settings, "ONEWINDOW_OUTBOX_LEASE_SECONDS", 120)
 Handler = Callable[[OutboxMessage], None]
 _handlers: dict[str, Handler] = {}
 
@@ -42,16 +47,30 @@ def backoff(attempts: int) -> dt.timedelta:
 
 
 def enqueue(*, channel: str, topic: str, destination: str, payload: dict[str, Any], obj: Any = None,
-            centre_id: int | None = None, max_attempts: int = 12) -> OutboxMessage:
-    """Write a message in the caller's transaction; a worker is nudged after commit."""
+            centre_id: int | None = None, max_attempts: int = 12,
+            idempotency_key: str | None = None) -> OutboxMessage:
+    """Write a message in the caller's transaction; a worker is nudged after commit.
+
+    Every message gets an idempotency key (a random one unless the caller names it); enqueueing a key that
+    already exists returns the existing row, so a retried business step does not send twice.
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("enqueue must run inside the business transaction")
+    if idempotency_key:
+        existing = OutboxMessage.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
     message = OutboxMessage.objects.create(
         channel=channel, topic=topic, destination=destination, payload=payload,
         object_type=obj._meta.label_lower if obj is not None else "", object_id=str(obj.pk) if obj is not None else "",
-        centre_id=centre_id, max_attempts=max_attempts,
+        centre_id=centre_id, max_attempts=max_attempts, idempotency_key=idempotency_key or uuid.uuid4().hex,
     )
-    transaction.on_commit(_nudge_worker)
+    # One nudge per transaction, however many messages it writes (a bulk of 1000 webhooks used to queue
+    # 1000 identical worker tasks). A rolled-back savepoint drops its pending callbacks, so the next
+    # enqueue in the surviving transaction registers the nudge again.
+    connection = transaction.get_connection()
+    if not any(entry[1] is _nudge_worker for entry in connection.run_on_commit):
+        transaction.on_commit(_nudge_worker)
     return message
 
 
@@ -110,6 +129,9 @@ def _deliver_one(message: OutboxMessage) -> str:
                 record_event(actor=None, action="outbox_exhausted", obj=message,
                              summary=f"{message.channel}:{message.topic} after {attempts} attempts",
                              data={"error": error[:500], "object": f"{message.object_type}:{message.object_id}"})
+                # Receivers (onewindow.webhooks) turn this into in-app alerts for administrators, atomically.
+                message.status, message.attempts, message.last_error = OutboxStatus.DEAD, attempts, error
+                message_dead.send(sender=OutboxMessage, message=message)
             logger.error("outbox_exhausted id=%s channel=%s topic=%s attempts=%s", message.pk, message.channel,
                          message.topic, attempts)
             return "dead"
