@@ -133,6 +133,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "onewindow.core.context_processors.platform",
                 "onewindow.webhooks.context_processors.delivery_alerts",
+                "onewindow.cases.views_staff.staff_nav",
             ],
         },
     },

@@ -28,6 +28,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -81,9 +82,15 @@ def forbidden(request: HttpRequest, message: str) -> HttpResponse:
 
 @dataclass
 class Nav:
+    """Which links the staff header shows. Links are a convenience only: every view checks access itself."""
+
     clerk: bool
     reviewer: bool
     export: bool
+    hall: bool = False
+    liaison: bool = False
+    leader: bool = False
+    admin: bool = False
 
 
 def _nav(request: HttpRequest) -> dict[str, Any]:
@@ -93,13 +100,24 @@ def _nav(request: HttpRequest) -> dict[str, Any]:
     cached = getattr(request, "_staff_nav", None)
     if cached is None:
         roles = {r.role for r in StaffRole.objects.filter(user=user)}
+        su = user.is_superuser
         cached = Nav(
-            clerk=user.is_superuser or Role.CLERK in roles,
-            reviewer=user.is_superuser or bool(roles & {Role.APPROVER, Role.SECTION_HEAD}),
+            clerk=su or Role.CLERK in roles,
+            reviewer=su or bool(roles & {Role.APPROVER, Role.SECTION_HEAD}),
             export=user.has_perm("cases.export_case"),
+            hall=su or bool(roles & {Role.CLERK, Role.HALL_MANAGER}),
+            liaison=su or bool(roles & {Role.LIAISON, Role.SECTION_HEAD, Role.SYSTEM_ADMIN}),
+            leader=su or bool(roles & {Role.LEADER, Role.HALL_MANAGER}),
+            admin=su or Role.SYSTEM_ADMIN in roles,
         )
         request._staff_nav = cached  # type: ignore[attr-defined]
     return {"nav": cached}
+
+
+def staff_nav(request: HttpRequest) -> dict[str, Any]:
+    """Context processor: the same `nav` for every page that extends staff_base.html, computed only when a
+    template reads it (public pages never pay the query)."""
+    return {"nav": SimpleLazyObject(lambda: _nav(request)["nav"])}
 
 
 def _intake_centres(user: Any) -> list[ServiceCentre]:

@@ -59,6 +59,12 @@ class Command(BaseCommand):
             integrated = load_integrated(actor=None, data=read_integrated())
             for line in getattr(integrated, "lines", lambda: [])():
                 self.stdout.write(f"  {line}")
+            # Licence types and the sandbox data sources, then a first ticket queue for each centre with windows:
+            # both idempotent, so that `make run` opens on a county where every screen has something to show.
+            from django.core.management import call_command
+
+            call_command("licences_demo", stdout=self.stdout)
+            call_command("hall", "setup", stdout=self.stdout)
         if options["cases"]:
             from onewindow.demo.cases import generate_cases
 
