@@ -54,8 +54,11 @@ def case_scope_filter(user: Any) -> Q:
         elif role.role == Role.SYSTEM_ADMIN:
             return Q()
         elif role.role == Role.LIAISON and role.department_id:
-            # Supervisors see the decided cases of the items their department supervises (handoffs issue);
-            # until then, their own department's cases.
+            # Supervisors see every case handed to their department (审管联动), and their own department's
+            # decided cases. A subquery, not a join, so that several handoffs of one case give one row.
+            from onewindow.supervision.models import Handoff
+
+            q |= Q(pk__in=Handoff.objects.filter(department_id=role.department_id).values("case_id"))
             q |= Q(department_id=role.department_id, status__in=["approved", "approved_pending", "denied", "revoked"])
     return q
 

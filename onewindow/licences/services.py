@@ -322,7 +322,21 @@ def _end_licence(*, actor: Any, licence: Licence, status: str, reason: str, acti
     _set_status(locked, status, reason.strip())
     record_event(actor=actor, action=action, obj=locked, summary=f"{locked.identifier}",
                  data={"reason": reason.strip(), "digest": locked.digest})
+    if check:  # a revocation that follows the case's own revocation is already handed off by the case
+        _hand_off(actor, locked, f"{LicenceStatus(status).label}：{reason.strip()}", step=status)
     return locked
+
+
+def _hand_off(actor: Any, licence: Licence, description: str, step: str = "issued") -> None:
+    """审管联动: a change to a licence the bureau issued goes to the supervising departments of its case, in
+    this transaction, like the decision that created it."""
+    if licence.case_id is None:
+        return
+    from onewindow.supervision.services import handoff_licence_change
+
+    # The reference names the version and the step, so a change and a later cancellation are two handoffs.
+    handoff_licence_change(actor=actor, case=licence.case, licence_reference=f"{licence.identifier}:{step}",
+                           description=description)
 
 
 @transaction.atomic
@@ -375,6 +389,7 @@ def change_licence(
     record_event(actor=actor, action="licence_changed", obj=new, summary=f"{locked.identifier} → {new.identifier}",
                  data={"previous": locked.identifier, "identifier": new.identifier, "reason": reason.strip(),
                        "digest": new.digest})
+    _hand_off(actor, new, _("变更为第 %(v)03d 版：%(r)s") % {"v": new.version, "r": reason.strip()})
     return new
 
 

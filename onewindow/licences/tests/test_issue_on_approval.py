@@ -167,3 +167,32 @@ def test_a_signer_failure_never_blocks_the_decision_and_staff_can_issue_later(wo
     assert services.verify_licence(issued_licence(case)).valid
     # Issuing again is idempotent.
     assert services.issue_licence_for_case(actor=world.approver, case=case).pk == issued_licence(case).pk
+
+
+def test_licence_changes_are_handed_to_supervision_in_the_same_transaction(world):
+    from onewindow.supervision.choices import HandoffKind
+    from onewindow.supervision.models import Handoff
+
+    business_licence_type()
+    case = approve_case(world)
+    first = issued_licence(case)
+    assert not Handoff.objects.filter(case=case, kind=HandoffKind.LICENCE_CHANGE).exists()
+    second = services.change_licence(actor=world.approver, licence=first, reason="变更住所",
+                                     face_data={"address": "测试县解放路2号"})
+    services.cancel_licence(actor=world.approver, licence=second, reason="申请人申请注销")
+    changes = list(Handoff.objects.filter(case=case, kind=HandoffKind.LICENCE_CHANGE).order_by("pk"))
+    assert changes, "a licence change must reach the supervising side"
+    summaries = " ".join(h.summary for h in changes)
+    assert "变更住所" in summaries and "申请人申请注销" in summaries
+
+
+def test_a_failed_change_hands_nothing_off(world):
+    from onewindow.supervision.models import Handoff
+
+    business_licence_type()
+    case = approve_case(world)
+    licence = issued_licence(case)
+    before = Handoff.objects.count()
+    with pytest.raises(Exception, match="无权"):
+        services.cancel_licence(actor=world.clerk, licence=licence, reason="申请人申请注销")
+    assert Handoff.objects.count() == before

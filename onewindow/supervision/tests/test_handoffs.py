@@ -147,3 +147,14 @@ def test_liaisons_see_their_department_and_the_pool_the_bureau_its_cases(world):
     assert set(Handoff.objects.visible_to(world.user("liaison_health"))) == {pool}
     assert set(Handoff.objects.visible_to(world.user("approver"))) == {market, pool}
     assert set(Handoff.objects.visible_to(world.user("leader"))) == {market, pool}
+
+
+def test_a_liaison_sees_the_cases_handed_to_their_department_and_no_others(world):
+    from onewindow.cases.models import Case
+
+    handed = world.decided(world.food)  # the bureau's case, supervised by the market regulator
+    world.decided(world.unsupervised)
+    liaison, other = world.user("liaison"), world.user("liaison_health")
+    assert handed.department_id == world.bureau.pk
+    assert list(Case.objects.visible_to(liaison).values_list("pk", flat=True)) == [handed.pk]
+    assert not Case.objects.visible_to(other).filter(pk=handed.pk).exists()
