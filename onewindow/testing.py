@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -104,3 +105,32 @@ def ensure_calendar_seeded() -> None:
 
     if not CalendarYear.objects.exists():
         seed_from_chinese_calendar(actor=None)
+
+
+def run_at_once(jobs: list[Callable[[], Any]]) -> tuple[list[Any], list[BaseException]]:
+    """Concurrency tests: start every job at the same instant (a barrier), each in its own thread with its own
+    database connection; return their results and the exceptions they raised."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(len(jobs))
+    results: list[Any] = [None] * len(jobs)
+    errors: list[BaseException] = []
+
+    def work(index: int, job: Callable[[], Any]) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[index] = job()
+        except BaseException as exc:  # collected and asserted by the test
+            errors.append(exc)
+        finally:
+            connection.close()  # each thread owns one connection; leave none behind
+
+    threads = [threading.Thread(target=work, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a thread hung"
+    return results, errors

@@ -8,7 +8,6 @@ On SQLite these tests skip (SQLite serialises writers; the sequential idempotenc
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +20,7 @@ from onewindow.cases.choices import Action, Status
 from onewindow.cases.models import Case, CaseEvent, CaseNumberSequence
 from onewindow.core.errors import ConflictError
 from onewindow.org.choices import Role
-from onewindow.testing import make_user
+from onewindow.testing import make_user, run_at_once
 
 from .api_world import World, url
 
@@ -30,30 +29,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (row locks, real parallel writers)"),
 ]
-
-
-def run_at_once(jobs: list[Callable[[], Any]]) -> tuple[list[Any], list[BaseException]]:
-    """Start every job at the same instant (a barrier), each in its own thread and its own DB connection."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-    errors: list[BaseException] = []
-
-    def work(index: int, job: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[index] = job()
-        except BaseException as exc:  # collected and asserted by the test
-            errors.append(exc)
-        finally:
-            connection.close()  # each thread owns one connection; leave none behind
-
-    threads = [threading.Thread(target=work, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    return results, errors
 
 
 DECISIONS = [Action.ACCEPT, Action.ACCEPT_PENDING, Action.REFUSE]

@@ -10,7 +10,6 @@ inherit the test's context, so everything runs on the real date.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -23,36 +22,13 @@ from onewindow.hall import services
 from onewindow.hall.choices import TicketStatus
 from onewindow.hall.models import AppointmentSlot, Ticket
 from onewindow.hall.testing import make_hall
-from onewindow.testing import PASSWORD, synthetic_id_number
+from onewindow.testing import PASSWORD, run_at_once, synthetic_id_number
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (row locks, real parallel writers)"),
 ]
-
-
-def run_at_once(jobs: list[Callable[[], Any]]) -> tuple[list[Any], list[BaseException]]:
-    barrier = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-    errors: list[BaseException] = []
-
-    def work(index: int, job: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[index] = job()
-        except BaseException as exc:  # collected and asserted by the test
-            errors.append(exc)
-        finally:
-            connection.close()  # each thread owns one connection; leave none behind
-
-    threads = [threading.Thread(target=work, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    return results, errors
 
 
 def test_many_kiosks_at_once_get_unique_gap_free_numbers():
