@@ -98,6 +98,27 @@ def page(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iter
 
 
 @pytest.fixture
+def open_page(browser: Any, live_server: Any) -> Iterator[Any]:
+    """More pages, each in its own browser context (a kiosk, the board and a clerk are three devices), with the
+    same rule as the `page` fixture: an uncaught JavaScript error fails the test."""
+    contexts: list[Any] = []
+    errors: list[str] = []
+
+    def make() -> Any:
+        context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        contexts.append(context)
+        pg = context.new_page()
+        pg.on("pageerror", lambda exc: errors.append(str(exc)))
+        return pg
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
 def catalog(transactional_db: None) -> dict[str, Any]:
     """A county with one bureau and two published items, built through the product's services."""
     from onewindow.testing import make_county, make_department, make_item

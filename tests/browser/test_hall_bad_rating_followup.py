@@ -5,33 +5,11 @@ before the 15-working-day deadline; the dashboard shows the follow-up rate."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
-
-DEFAULT_TIMEOUT_MS = 10_000  # as in tests/browser/conftest.py
-
-
-@pytest.fixture
-def open_page(browser: Any, live_server: Any) -> Iterator[Any]:
-    contexts: list[Any] = []
-    errors: list[str] = []
-
-    def make() -> Any:
-        context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-        contexts.append(context)
-        pg = context.new_page()
-        pg.on("pageerror", lambda exc: errors.append(str(exc)))
-        return pg
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 @pytest.fixture

@@ -5,34 +5,10 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-
-DEFAULT_TIMEOUT_MS = 10_000  # as in tests/browser/conftest.py
-
-
-@pytest.fixture
-def open_page(browser: Any, live_server: Any) -> Iterator[Any]:
-    """More pages, each in its own browser context (the kiosk, the board and the clerk are three devices),
-    with the same rule as the `page` fixture: an uncaught JavaScript error fails the test."""
-    contexts: list[Any] = []
-    errors: list[str] = []
-
-    def make() -> Any:
-        context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-        contexts.append(context)
-        pg = context.new_page()
-        pg.on("pageerror", lambda exc: errors.append(str(exc)))
-        return pg
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 @pytest.fixture
