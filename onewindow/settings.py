@@ -6,6 +6,7 @@ production must not silently turn DEBUG on).
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -384,6 +385,32 @@ else:
 # certified signing device or service (签章服务/密码机) plugs in by class path (see onewindow/licences/signing.py).
 ONEWINDOW_SIGNER = env_str("ONEWINDOW_SIGNER", "onewindow.licences.signing.LocalSM2Signer")
 
+# ---- Personal information at rest (onewindow.core.pii; docs/privacy.md) ----
+# ONEWINDOW_PII_KEYS: JSON {"<key id>": "<base64 of 16 random bytes>", ...}: the SM4 keys that encrypt ID numbers,
+# phone numbers and addresses field by field. Keep every id that rows may still use (`onewindow pii status`).
+# ONEWINDOW_PII_KEY_ID: the id new values are written with; `onewindow pii rotate` moves old rows to it.
+# ONEWINDOW_PII_INDEX_KEY: the separate HMAC-SM3 key of the blind index (lookups by ID number or phone). Changing
+# it orphans every index: it is not rotated like the SM4 keys.
+# All three are required in production (env or *_FILE); development defaults only under DEBUG or tests.
+_DEV_PII_KEYS = '{"dev1": "ZGV2LW9ubHktcGlpLWtleQ=="}'
+if DEBUG or os.environ.get("ONEWINDOW_TESTING") == "1":
+    _pii_keys_raw = env_str("ONEWINDOW_PII_KEYS", _DEV_PII_KEYS)
+    ONEWINDOW_PII_KEY_ID = env_str("ONEWINDOW_PII_KEY_ID", "dev1")
+    ONEWINDOW_PII_INDEX_KEY = env_str("ONEWINDOW_PII_INDEX_KEY", "dev-only-pii-index-key-never-in-production")
+else:
+    _pii_keys_raw = env_str("ONEWINDOW_PII_KEYS")
+    ONEWINDOW_PII_KEY_ID = env_str("ONEWINDOW_PII_KEY_ID")
+    ONEWINDOW_PII_INDEX_KEY = env_str("ONEWINDOW_PII_INDEX_KEY")
+try:
+    ONEWINDOW_PII_KEYS: dict[str, str] = json.loads(_pii_keys_raw)
+except ValueError as _exc:
+    raise ImproperlyConfigured("ONEWINDOW_PII_KEYS is not JSON ({\"<id>\": \"<base64 key>\"})") from _exc
+if not isinstance(ONEWINDOW_PII_KEYS, dict) or ONEWINDOW_PII_KEY_ID not in ONEWINDOW_PII_KEYS:
+    raise ImproperlyConfigured("ONEWINDOW_PII_KEY_ID must name one of the ONEWINDOW_PII_KEYS")
+# ONEWINDOW_PII_ENCRYPT: off only for the benchmark's plaintext baseline (bench/crypto.py). Never in production:
+# values written while it is off are plain until `onewindow pii rotate` runs.
+ONEWINDOW_PII_ENCRYPT = env_bool("ONEWINDOW_PII_ENCRYPT", True)
+
 # ---- Shared data (onewindow.shareddata) ----
 # Adapter classes a data source may name besides the built-in ones (HTTP JSON, licence library, demo sandbox):
 # comma-separated class paths. The admin cannot point a data source at any other code.
@@ -393,7 +420,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every record is masked before any handler writes it: no full ID or mobile number reaches a log.
+    "filters": {"mask_pii": {"()": "onewindow.core.masking.MaskingLogFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_pii"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

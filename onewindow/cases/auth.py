@@ -11,7 +11,8 @@ without touching cases, views or permissions, because everything else only relie
   ``get_user(user_id)``. It never authenticates staff (``is_staff`` users log in through
   ``django.contrib.auth.backends.ModelBackend``, listed first in ``AUTHENTICATION_BACKENDS``) and it must
   answer the same way — ``None`` — for an unknown identity and a wrong secret (no account enumeration).
-* Usernames are namespaced by provider: ``p:<phone>`` here; an SSO backend would use its own prefix
+* Usernames are namespaced by provider: ``p:<blind index of the phone>`` here (the phone itself is kept
+  encrypted in ``ApplicantAccount``, so no table holds a plain mobile number); an SSO backend would use its own prefix
   (e.g. ``sso:<subject id>``), create the user on first login with ``is_staff=False`` and an unusable
   password, and be driven by its own callback view that calls ``django.contrib.auth.login``. The colon is
   what marks an applicant account (``is_applicant``; base.html shows "工作台" only to others): Django's
@@ -54,13 +55,35 @@ def normalize_phone(value: str) -> str:
 
 
 def applicant_username(phone: str) -> str:
-    return f"{PHONE_PREFIX}{normalize_phone(phone)}"
+    from onewindow.core.pii import phone_index
+
+    return f"{PHONE_PREFIX}{phone_index(phone)}"
 
 
 def applicant_phone(user: Any) -> str:
     """The phone number an applicant registered with ("" for users of other providers and staff)."""
-    username = user.get_username() if user is not None and user.is_authenticated else ""
-    return username[len(PHONE_PREFIX):] if username.startswith(PHONE_PREFIX) else ""
+    from .models import ApplicantAccount
+
+    if user is None or not user.is_authenticated:
+        return ""
+    account = ApplicantAccount.objects.filter(user=user).first()
+    return account.phone if account is not None else ""
+
+
+def ensure_applicant_account(*, phone: str, name: str = "") -> Any:
+    """The applicant user of a phone number, created (without a usable password) when missing. For data
+    loaded on someone's behalf (the demo county); people register through `register_applicant`."""
+    from .models import ApplicantAccount
+
+    User = get_user_model()
+    with transaction.atomic():
+        user, created = User._default_manager.get_or_create(username=applicant_username(phone),
+                                                             defaults={"first_name": name[:150]})
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+            ApplicantAccount.objects.create(user=user, phone=normalize_phone(phone))
+    return user
 
 
 def is_applicant(user: Any) -> bool:
@@ -104,6 +127,8 @@ class PhoneBackend(BaseBackend):
 def register_applicant(*, phone: str, name: str, password: str) -> Any:
     """Create an applicant account (phone + password). Validation of the inputs is the form's job;
     this makes the row and its audit event in one transaction. Raises `AccountExists`."""
+    from .models import ApplicantAccount
+
     User = get_user_model()
     username = applicant_username(phone)
     try:
@@ -112,6 +137,7 @@ def register_applicant(*, phone: str, name: str, password: str) -> Any:
                 raise AccountExists(_("该手机号已注册。"))
             user = User._default_manager.create_user(username=username, password=password,
                                                      first_name=name.strip()[:150])
+            ApplicantAccount.objects.create(user=user, phone=normalize_phone(phone))
             record_event(actor=user, action="applicant_registered", obj=user, summary=_("申请人注册"))
     except IntegrityError as exc:  # two registrations of one phone at the same moment
         raise AccountExists(_("该手机号已注册。")) from exc

@@ -9,7 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from onewindow.core.masking import mask_id_number, mask_name, mask_phone
+from onewindow.core.masking import mask_address, mask_id_number, mask_name, mask_phone
+from onewindow.core.pii import EncryptedCharField
 
 from .choices import (
     CLOCK_STATUSES,
@@ -35,10 +36,10 @@ class Applicant(models.Model):
     kind = models.CharField(_("申请人类型"), max_length=12, choices=ApplicantKind.choices)
     name = models.CharField(_("姓名或名称"), max_length=200)
     cert_type = models.CharField(_("证件类型"), max_length=3, choices=CertType.choices)
-    cert_number = models.CharField(_("证件号码"), max_length=40)
+    cert_number = EncryptedCharField(_("证件号码"), max_length=40)
     cert_index = models.CharField(max_length=64, unique=True, editable=False)
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
-    address = models.CharField(_("地址"), max_length=200, blank=True)
+    phone = EncryptedCharField(_("联系电话"), max_length=20, blank=True)
+    address = EncryptedCharField(_("地址"), max_length=200, blank=True)
     legal_representative = models.CharField(_("法定代表人"), max_length=100, blank=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("网上账号"), null=True, blank=True,
                              on_delete=models.SET_NULL, related_name="applicants")
@@ -61,6 +62,25 @@ class Applicant(models.Model):
 
     @property
     def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def masked_address(self) -> str:
+        return mask_address(self.address)
+
+
+class ApplicantAccount(models.Model):
+    """The phone number an applicant account was registered with, encrypted. The username holds only the
+    phone's blind index (``p:<HMAC-SM3>``), so auth_user has no plain mobile numbers either."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="applicant_account")
+    phone = EncryptedCharField(_("手机号码"), max_length=20)
+
+    class Meta:
+        verbose_name = _("申请人账号")
+        verbose_name_plural = _("申请人账号")
+
+    def __str__(self) -> str:
         return mask_phone(self.phone)
 
 
@@ -102,9 +122,9 @@ class Case(models.Model):
                               related_name="cases")
     applicant = models.ForeignKey(Applicant, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="cases")
     agent_name = models.CharField(_("代理人"), max_length=100, blank=True)
-    agent_cert_number = models.CharField(_("代理人证件号码"), max_length=40, blank=True)
-    agent_phone = models.CharField(_("代理人电话"), max_length=20, blank=True)
-    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    agent_cert_number = EncryptedCharField(_("代理人证件号码"), max_length=40, blank=True)
+    agent_phone = EncryptedCharField(_("代理人电话"), max_length=20, blank=True)
+    contact_phone = EncryptedCharField(_("联系电话"), max_length=20, blank=True)
     form_data = models.JSONField(_("申请表"), default=dict, blank=True)
 
     channel = models.CharField(_("申请渠道"), max_length=12, choices=Channel.choices)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from onewindow.catalog.models import GuideVersion, ServiceItem
 from onewindow.catalog.services import current_guide
 from onewindow.core import clock
 from onewindow.core.errors import ConflictError, ForbiddenError
+from onewindow.core.pii import blind_index
 from onewindow.core.validators import validate_credit_code, validate_id_number, validate_phone
 from onewindow.org.choices import CentreLevel
 from onewindow.org.models import ServiceCentre, Window
@@ -64,10 +64,8 @@ from .models import (
 
 
 def cert_index(cert_type: str, cert_number: str) -> str:
-    """Keyed hash of a certificate: lookups by ID number without a plain-text index."""
-    key = getattr(settings, "ONEWINDOW_BLIND_INDEX_KEY", None) or settings.SECRET_KEY
-    message = f"{cert_type}:{cert_number.strip().upper()}".encode()
-    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+    """Keyed hash (HMAC-SM3 blind index) of a certificate: lookups by ID number without a plain-text index."""
+    return blind_index(cert_type, cert_number.strip().upper())
 
 
 @dataclass

@@ -168,10 +168,9 @@ def _play(state: str, item: ServiceItem, applicant: services.ApplicantData, cent
                                       received_material_ids=ids, idempotency_key=key)
         return
     if state == "submitted":
-        from django.contrib.auth import get_user_model
+        from onewindow.cases.auth import ensure_applicant_account
 
-        User = get_user_model()
-        user, _ = User.objects.get_or_create(username=f"p:{applicant.phone}", defaults={"first_name": applicant.name})
+        user = ensure_applicant_account(phone=applicant.phone, name=applicant.name)
         with clock.frozen(t):
             services.submit_online(actor=user, item=item, applicant=applicant, idempotency_key=key)
         return

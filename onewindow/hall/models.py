@@ -16,6 +16,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.core.pii import EncryptedCharField
+
 from .choices import (
     HOLDING_STATUSES,
     WAITING_STATUSES,
@@ -366,7 +368,7 @@ class Appointment(models.Model):
     name = models.CharField(_("姓名"), max_length=100)
     id_key = models.CharField(max_length=64, editable=False)
     phone_key = models.CharField(max_length=64, editable=False)
-    phone = models.CharField(_("手机号"), max_length=20)
+    phone = EncryptedCharField(_("手机号"), max_length=20)
     status = models.CharField(_("状态"), max_length=12, choices=AppointmentStatus.choices,
                               default=AppointmentStatus.BOOKED)
     source = models.CharField(_("来源"), max_length=8, choices=AppointmentSource.choices,

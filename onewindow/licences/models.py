@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.masking import mask_id_number, mask_name
+from onewindow.core.pii import EncryptedCharField
 from onewindow.core.validators import validate_credit_code, validate_region_code
 
 from .choices import (
@@ -216,7 +217,7 @@ class Licence(models.Model):
     jurisdiction = models.CharField(_("管辖属地"), max_length=12)
     issued_on = models.DateField(_("颁发日期"))
     holder_name = models.CharField(_("持证主体"), max_length=200)
-    holder_code = models.CharField(_("持证主体代码"), max_length=40)
+    holder_code = EncryptedCharField(_("持证主体代码"), max_length=40)
     holder_code_type = models.CharField(_("持证主体代码类型"), max_length=3, choices=HolderCodeType.choices)
     holder_index = models.CharField(max_length=64, db_index=True, editable=False)
     holder = models.ForeignKey("cases.Applicant", verbose_name=_("申请人记录"), null=True, blank=True,

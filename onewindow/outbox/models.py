@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.core.pii import EncryptedCharField
+
 
 class OutboxStatus(models.TextChoices):
     PENDING = "pending", _("待发送")
@@ -17,7 +19,8 @@ class OutboxMessage(models.Model):
 
     channel = models.CharField(_("通道"), max_length=20)  # "sms", "webhook", …
     topic = models.CharField(_("主题"), max_length=60)  # e.g. "case.accepted"
-    destination = models.CharField(_("目标"), max_length=300)
+    # A phone number for SMS (personal information), a URL for webhooks: encrypted either way.
+    destination = EncryptedCharField(_("目标"), max_length=300)
     payload = models.JSONField(_("内容"), default=dict)
     object_type = models.CharField(max_length=40, blank=True)
     object_id = models.CharField(max_length=64, blank=True, db_index=True)

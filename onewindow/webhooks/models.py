@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.core.pii import EncryptedCharField
+
 from .choices import AttemptOutcome, EventType, MessageLevel
 
 
@@ -115,7 +117,7 @@ class StaffContact(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE,
                                 related_name="staff_contact")
-    mobile = models.CharField(_("手机号码"), max_length=20)
+    mobile = EncryptedCharField(_("手机号码"), max_length=20)
 
     class Meta:
         verbose_name = _("工作人员联系方式")

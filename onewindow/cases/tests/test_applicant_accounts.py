@@ -9,7 +9,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.cache import cache
 from django.urls import reverse
 
-from onewindow.cases.auth import is_applicant, register_applicant
+from onewindow.cases.auth import applicant_username, is_applicant, register_applicant
 
 pytestmark = pytest.mark.django_db
 
@@ -32,14 +32,14 @@ def _register(client, phone="13800000001", name="张三", password=PASSWORD, pas
 def test_it_registers_an_applicant_and_logs_them_in(client):
     response = _register(client)
     assert response.status_code == 302 and response["Location"] == reverse("cases:my_cases")
-    user = get_user_model().objects.get(username="p:13800000001")
+    user = get_user_model().objects.get(username=applicant_username("13800000001"))
     assert user.first_name == "张三" and not user.is_staff and is_applicant(user)
     assert client.get(reverse("cases:my_cases")).status_code == 200
 
 
 def test_it_accepts_a_phone_written_with_country_code_and_spaces(client):
     _register(client, phone="+86 138 0000 0002")
-    assert get_user_model().objects.filter(username="p:13800000002").exists()
+    assert get_user_model().objects.filter(username=applicant_username("13800000002")).exists()
 
 
 def test_it_explains_each_registration_problem_next_to_its_field(client):
@@ -65,7 +65,7 @@ def test_it_refuses_a_second_account_for_the_same_phone(client):
     response = _register(client, name="李四")
     assert response.status_code == 200
     assert "已经注册" in response.content.decode()
-    assert get_user_model().objects.filter(username="p:13800000001").count() == 1
+    assert get_user_model().objects.filter(username=applicant_username("13800000001")).count() == 1
 
 
 def _normalised(html: str) -> str:
@@ -103,7 +103,7 @@ def test_logout_is_a_post(client):
 
 
 def test_the_phone_backend_never_authenticates_staff():
-    user = get_user_model().objects.create_user(username="p:13800000003", password=PASSWORD, is_staff=True)
+    user = get_user_model().objects.create_user(username=applicant_username("13800000003"), password=PASSWORD, is_staff=True)
     assert authenticate(None, phone="13800000003", password=PASSWORD) is None
     user.is_staff = False
     user.save()
