@@ -346,6 +346,8 @@ ONEWINDOW_RATE_LIMITS = {
     "applicant_login_phone": env_rate("RATE_APPLICANT_LOGIN_PHONE", "5/600"),
     # Public e-licence verification (page and API, per client IP): anyone may scan a QR code, nobody may crawl.
     "licence_verify_ip": env_rate("RATE_LICENCE_VERIFY_IP", "60/60"),
+    # "显示完整信息" on the staff case page, per staff member: enough for a window's day, not for harvesting.
+    "pii_reveal_user": env_rate("RATE_PII_REVEAL_USER", "60/3600"),
 }
 
 # SMS: the backend class (LogBackend for trials, HttpGatewayBackend for the county's SMS platform).

@@ -68,6 +68,20 @@ def cert_index(cert_type: str, cert_number: str) -> str:
     return blind_index(cert_type, cert_number.strip().upper())
 
 
+def reveal_personal_data(*, actor: Any, case: Case, reason: str = "") -> None:
+    """Record that `actor` is shown a case's full ID numbers, phones and address (audit ``pii.reveal``).
+
+    Only window staff of the receiving or handling centre may (they check identity in person); the check is
+    repeated here so no caller can skip it. Nothing is changed but the audit log: the view shows the values
+    in the same response and never stores them in the session."""
+    if not permissions.is_window_staff(actor, case):
+        raise ForbiddenError(_("只有收件或办理中心的窗口人员可以查看完整个人信息。"))
+    with transaction.atomic():
+        record_event(actor=actor, action="pii.reveal", obj=case, summary=_("查看完整个人信息"),
+                     data={"case": case.number, "fields": ["cert_number", "phone", "address", "agent"],
+                           "reason": reason[:200]})
+
+
 @dataclass
 class ApplicantData:
     kind: str

@@ -18,6 +18,7 @@ urlpatterns = [
     path("staff/cases/export.xlsx", views_staff.case_export, name="case_export"),
     path("staff/cases/<str:number>/", views_staff.case_detail, name="case_detail"),
     path("staff/cases/<str:number>/act/<str:action>/", views_staff.case_action, name="case_action"),
+    path("staff/cases/<str:number>/reveal/", views_staff.case_reveal, name="case_reveal"),
     path("staff/cases/<str:number>/notice/<str:kind>.pdf", views_staff.case_notice, name="case_notice"),
     # Applicants and the public
     path("track/", views_public.track_lookup, name="track_lookup"),

@@ -592,7 +592,7 @@ def _get_case(user: Any, number: str) -> Case:
 
 
 def _render_detail(request: HttpRequest, case: Case, *, failed: tuple[str, f.ActionForm] | None = None,
-                   conflict: str = "", status: int = 200) -> HttpResponse:
+                   conflict: str = "", status: int = 200, reveal: bool = False) -> HttpResponse:
     caps = _caps(request.user, case)
     names = available_actions(case, caps)
     panels = []
@@ -605,15 +605,18 @@ def _render_detail(request: HttpRequest, case: Case, *, failed: tuple[str, f.Act
         panels.insert(0, {"name": failed[0], "spec": spec, "form": failed[1], "open": True})
     if panels and not any(p["open"] for p in panels):
         panels[0]["open"] = True
-    full = caps.window
+    # Window staff see names (they call people by name); ID numbers, phones and addresses stay masked for
+    # everyone until a window clerk asks for them with the "显示完整信息" button (audited, rate-limited).
+    may_reveal = caps.window
+    full = may_reveal and reveal
     applicant = case.applicant
     person = applicant.kind == ApplicantKind.PERSON
     shown = {
-        "name": applicant.name if full or not person else mask_name(applicant.name),
+        "name": applicant.name if may_reveal or not person else mask_name(applicant.name),
         "cert": applicant.cert_number if full or not person else mask_id_number(applicant.cert_number),
         "phone": case.contact_phone if full else mask_phone(case.contact_phone),
-        "address": applicant.address if full else (_("（已隐藏）") if applicant.address else ""),
-        "agent_name": case.agent_name if full else mask_name(case.agent_name),
+        "address": applicant.address if full else applicant.masked_address,
+        "agent_name": case.agent_name if may_reveal else mask_name(case.agent_name),
         "agent_cert": case.agent_cert_number if full else mask_id_number(case.agent_cert_number),
         "agent_phone": case.agent_phone if full else mask_phone(case.agent_phone),
     }
@@ -622,13 +625,16 @@ def _render_detail(request: HttpRequest, case: Case, *, failed: tuple[str, f.Act
     today = timezone.localdate()
     context = _nav(request) | {
         "case": case, "panels": panels, "failed": failed[1] if failed else None, "conflict": conflict,
-        "shown": shown, "full_pii": full, "notices": notices, "due": _due(case, today),
+        "shown": shown, "full_pii": full, "may_reveal": may_reveal, "notices": notices, "due": _due(case, today),
         "events": [{"e": e, "details": _event_details(e), "items": _event_items(e)} for e in case.events.all()],
         "materials": [{"m": m, "necessity": NECESSITY_LABELS.get(m.necessity, m.necessity)} for m in case.materials.all()],
         "pauses": list(case.pauses.all()), "visits": list(case.visit_records.all()),
         "corrections": list(case.corrections.all()),
     }
-    return render(request, "cases/staff/case_detail.html", context, status=status)
+    response = render(request, "cases/staff/case_detail.html", context, status=status)
+    if full:
+        response["Cache-Control"] = "no-store"  # full personal data: not kept by the browser or a proxy
+    return response
 
 
 def _event_details(event: CaseEvent) -> list[str]:
@@ -665,6 +671,29 @@ def _event_items(event: CaseEvent) -> list[dict[str, str]]:
 @staff_required
 def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     return _render_detail(request, _get_case(request.user, number))
+
+
+@require_POST
+@staff_required
+def case_reveal(request: HttpRequest, number: str) -> HttpResponse:
+    """"显示完整信息": the case page once more with full ID numbers, phones and address, recorded as an audit
+    event ``pii.reveal``. A POST (never a link a crawler or prefetch could follow), rate-limited per user."""
+    from .views_public import rate_hit, rate_wait
+
+    case = _get_case(request.user, number)
+    ident = str(request.user.pk)
+    wait = rate_wait("pii_reveal_user", ident)
+    if wait is not None:
+        response = render(request, "cases/public/rate_limited.html", {"minutes": max(1, (wait + 59) // 60)},
+                          status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    try:
+        services.reveal_personal_data(actor=request.user, case=case, reason=request.POST.get("reason", ""))
+    except ForbiddenError as exc:
+        return forbidden(request, exc.message)
+    rate_hit("pii_reveal_user", ident)
+    return _render_detail(request, case, reveal=True)
 
 
 @require_POST

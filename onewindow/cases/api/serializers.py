@@ -190,6 +190,8 @@ class _MaskingMixin:
             if case.applicant.kind == ApplicantKind.PERSON:
                 applicant["cert_number"] = case.applicant.masked_cert
             applicant["phone"] = case.applicant.masked_phone
+            if "address" in applicant:
+                applicant["address"] = case.applicant.masked_address
         for field, mask in (("contact_phone", mask_phone), ("agent_cert_number", mask_id_number),
                             ("agent_phone", mask_phone)):
             if field in data:

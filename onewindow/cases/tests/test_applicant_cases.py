@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from onewindow.cases import services
-from onewindow.cases.auth import register_applicant
+from onewindow.cases.auth import applicant_phone, register_applicant
 from onewindow.cases.choices import Action, MaterialStatus, Status
 from onewindow.cases.models import Case, CaseFile
 from onewindow.org.choices import Role
@@ -55,7 +55,7 @@ def outsider():
 
 
 def _apply(user, item, seed, name):
-    return services.submit_online(actor=user, item=item, applicant=person(seed, name=name, phone=user.username[2:])).case
+    return services.submit_online(actor=user, item=item, applicant=person(seed, name=name, phone=applicant_phone(user))).case
 
 
 @pytest.fixture
