@@ -74,12 +74,15 @@ def _act(case, action):
 # Case detail and actions
 
 
-def test_a_clerk_of_the_centre_sees_personal_data_in_full_and_others_masked(client, clerk, approver, county, item):
+def test_a_clerk_of_the_centre_sees_personal_data_in_full_on_request_and_others_masked(client, clerk, approver,
+                                                                                       county, item):
     case = _accepted(clerk, county, item)
     number = case.applicant.cert_number
     client.force_login(clerk)
     html = client.get(_detail(case)).content.decode()
-    assert number in html and "张三" in html and "13800000000" in html
+    assert number not in html and "张三" in html and "13800000000" not in html
+    html = client.post(reverse("cases:case_reveal", args=[case.number])).content.decode()
+    assert number in html and "13800000000" in html
     client.force_login(approver)
     html = client.get(_detail(case)).content.decode()
     assert number not in html and "13800000000" not in html
