@@ -208,7 +208,7 @@ def encrypted_fields() -> Iterator[tuple[type[models.Model], list[models.Field[A
     from django.apps import apps
 
     for model in apps.get_models():
-        fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedMixin)]
+        fields: list[models.Field[Any, Any]] = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedMixin)]
         if fields and not model._meta.proxy:
             yield model, fields
 
