@@ -14,6 +14,12 @@ export SECRET_KEY_FILE="$(pwd)/var/secret_key"
 # The master key that encrypts the e-licence seal keys at rest, made once like the secret key.
 [ -s var/seal_key ] || { "$BIN/python" -c "import secrets; print(secrets.token_urlsafe(32))" > var/seal_key; chmod 600 var/seal_key; }
 export ONEWINDOW_SEAL_KEY_FILE="$(pwd)/var/seal_key"
+# The SM4 key of the encrypted personal fields and the HMAC-SM3 blind-index key, made once (docs/privacy.md).
+[ -s var/pii_keys.json ] || { "$BIN/python" -c "import base64,json,os;print(json.dumps({'local1': base64.b64encode(os.urandom(16)).decode()}))" > var/pii_keys.json; chmod 600 var/pii_keys.json; }
+[ -s var/pii_index_key ] || { "$BIN/python" -c "import secrets; print(secrets.token_urlsafe(32))" > var/pii_index_key; chmod 600 var/pii_index_key; }
+export ONEWINDOW_PII_KEYS_FILE="$(pwd)/var/pii_keys.json"
+export ONEWINDOW_PII_KEY_ID=${ONEWINDOW_PII_KEY_ID:-local1}
+export ONEWINDOW_PII_INDEX_KEY_FILE="$(pwd)/var/pii_index_key"
 # Plain http on this machine: cookies cannot be marked Secure here. Behind TLS, leave these unset.
 export SESSION_COOKIE_SECURE=${SESSION_COOKIE_SECURE:-false}
 export ALLOWED_HOSTS=${ALLOWED_HOSTS:-127.0.0.1,localhost,[::1]}
