@@ -284,12 +284,15 @@ def intake_applicant(request: HttpRequest) -> HttpResponse:
     applicant = f.find_applicant(request.GET.get("cert_type", ""), request.GET.get("cert_number", ""))
     initial = {k: request.GET.get(k, "") for k in ("name", "phone", "address", "legal_representative")}
     if applicant is not None:
-        initial |= {"name": applicant.name, "phone": applicant.phone, "address": applicant.address,
-                    "legal_representative": applicant.legal_representative}
+        # The phone and address on record are shown masked, never prefilled: typing a certificate number must
+        # not reveal them (a full view is the audited "显示完整信息"). Left blank, the stored ones are kept.
+        initial |= {"name": applicant.name, "legal_representative": applicant.legal_representative}
     form = f.IntakeForm(centres=centres, initial=initial)
     history = applicant.cases.count() if applicant is not None else 0
     return render(request, "cases/staff/_applicant_details.html", {
         "form": form, "applicant": applicant, "history": history,
+        "known_phone": applicant.masked_phone if applicant is not None else "",
+        "known_address": applicant.masked_address if applicant is not None else "",
         "looked_up": bool(request.GET.get("cert_number", "").strip()),
     })
 

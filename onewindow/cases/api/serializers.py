@@ -30,15 +30,18 @@ from ..services import ApplicantData
 
 
 class PersonalDataAccess:
-    """Decides per case whether the viewer sees full certificate numbers and phones.
+    """Decides per case whether the viewer sees full certificate numbers, phones and address.
 
-    Clerks of the receiving or handling centre check identity at the window and the applicant sees their own
-    data; approvers, leaders and liaisons work on the case but get masked values. One query per request,
+    The applicant sees their own data. Clerks of the receiving or handling centre check identity at the window:
+    they see full values of one case when they ask (``GET …/cases/<number>/?reveal=true``, audited as
+    ``pii.reveal``), masked ones otherwise; approvers, leaders and liaisons always get masked values. One query per request,
     whatever the number of cases, so lists stay free of N+1.
     """
 
     def __init__(self, user: Any):
         self.user = user
+        # Window staff get full values only after an explicit, audited reveal (``?reveal=true`` on one case).
+        self.revealed = False
 
     @cached_property
     def clerk_centre_ids(self) -> frozenset[int]:
@@ -52,9 +55,16 @@ class PersonalDataAccess:
         user = self.user
         if not user.is_authenticated:
             return False
-        if user.is_superuser or case.applicant.user_id == user.pk:
-            return True
-        return bool({case.centre_id, case.handling_centre_id} & self.clerk_centre_ids)
+        if case.applicant.user_id == user.pk:
+            return True  # the applicant's own data
+        return self.revealed and self.window(case)
+
+    def window(self, case: Case) -> bool:
+        """Window staff of the case (they hand out receipts, so they keep the tracking code)."""
+        user = self.user
+        if not user.is_authenticated:
+            return False
+        return user.is_superuser or bool({case.centre_id, case.handling_centre_id} & self.clerk_centre_ids)
 
 
 # Free text (opinions, form fields, event data) may hold an ID number or a phone typed by someone; the word
@@ -182,7 +192,8 @@ class _MaskingMixin:
         return access
 
     def _mask(self, case: Case, data: dict[str, Any]) -> dict[str, Any]:
-        if self._access().full(case):
+        access = self._access()
+        if access.full(case):
             return data
         applicant = data.get("applicant")
         if applicant:
@@ -200,7 +211,7 @@ class _MaskingMixin:
                       "materials"):
             if field in data:
                 data[field] = scrub(data[field])
-        if "tracking_code" in data:
+        if "tracking_code" in data and not access.window(case):
             data["tracking_code"] = None
         return data
 

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -90,7 +91,13 @@ def _transition(request_serializer: type[serializers.Serializer], summary: str, 
 
 @extend_schema_view(
     list=extend_schema(summary="办件列表（按用户可见范围）", responses={200: CaseListSerializer(many=True)}),
-    retrieve=extend_schema(summary="整件办件：环节、材料、暂停、期限", responses={200: CaseDetailSerializer, 404: _ERRORS[404]}),
+    retrieve=extend_schema(
+        summary="整件办件：环节、材料、暂停、期限",
+        parameters=[OpenApiParameter("reveal", OpenApiTypes.BOOL, description=(
+            "收件或办理中心的窗口人员：返回完整证件号码、电话和地址（记入审计日志 pii.reveal，按人限频）。"
+            "默认脱敏。"))],
+        responses={200: CaseDetailSerializer, 403: _ERRORS[403], 404: _ERRORS[404],
+                   429: OpenApiResponse(CaseErrorSerializer, description="查看完整信息过于频繁。")}),
 )
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Cases, looked up by their number. Lists, details, exports and transitions share one visible queryset."""
@@ -127,6 +134,23 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             self._access = PersonalDataAccess(self.request.user)
         context["access"] = self._access
         return context
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        case = self.get_object()
+        access = PersonalDataAccess(request.user)
+        if request.query_params.get("reveal", "").lower() in ("1", "true", "yes") and not access.full(case):
+            from ..views_public import rate_hit, rate_wait
+
+            ident = str(request.user.pk)
+            wait = rate_wait("pii_reveal_user", ident)
+            if wait is not None:
+                return Response({"detail": _("查看完整信息过于频繁，请稍后再试。"), "code": "RateLimited"},
+                                status=status.HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": str(wait)})
+            services.reveal_personal_data(actor=request.user, case=case)  # ForbiddenError → 403
+            rate_hit("pii_reveal_user", ident)
+            access.revealed = True
+        self._access = access
+        return Response(self.get_serializer(case).data)
 
     # -----------------------------------------------------------------------------------------
     # Helpers

@@ -65,9 +65,26 @@ def test_roles_that_do_not_check_identity_see_masked_numbers_only(world, decided
     assert body["applicant"]["name"] == "王小明"  # approvers issue the decision in the applicant's name
 
 
+def test_the_centre_clerk_sees_masked_numbers_until_an_audited_reveal(world, decided_case):
+    clerk = world.client("clerk")
+    body = clerk.get(url(decided_case)).json()
+    assert body["applicant"]["cert_number"] == mask_id_number(world.owner_data.cert_number)
+    assert body["tracking_code"] == decided_case.tracking_code  # the window hands out receipts
+    assert not AuditEvent.objects.filter(action="pii.reveal").exists()
+    body = clerk.get(url(decided_case), {"reveal": "true"}).json()
+    assert body["applicant"]["cert_number"] == world.owner_data.cert_number and body["agent_phone"] == AGENT_PHONE
+    event = AuditEvent.objects.get(action="pii.reveal")
+    assert event.actor == world.user("clerk") and event.data["case"] == decided_case.number
+    # Nobody else gets more by asking.
+    for persona in ("approver", "leader"):
+        response = world.client(persona).get(url(decided_case), {"reveal": "true"})
+        assert response.status_code == 403 and world.owner_data.cert_number.encode() not in response.content
+    assert AuditEvent.objects.filter(action="pii.reveal").count() == 1
+
+
 @pytest.mark.parametrize("persona", ["clerk", "owner"])
-def test_the_centre_clerk_and_the_applicant_see_full_numbers(world, decided_case, persona):
-    body = world.client(persona).get(url(decided_case)).json()
+def test_the_centre_clerk_on_request_and_the_applicant_see_full_numbers(world, decided_case, persona):
+    body = world.client(persona).get(url(decided_case), {"reveal": "true"} if persona == "clerk" else {}).json()
     assert body["applicant"]["cert_number"] == world.owner_data.cert_number
     assert body["applicant"]["phone"] == OWNER_PHONE and body["agent_cert_number"] == AGENT_ID
     assert body["form_data"]["备注"] == f"代理人身份证{AGENT_ID}"

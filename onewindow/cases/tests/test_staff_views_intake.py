@@ -201,7 +201,9 @@ def test_the_applicant_is_found_again_by_certificate(clerk_client, item):
                                 {"cert_type": "111", "cert_number": synthetic_id_number(7)})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "已找到申请人记录" in html and 'value="王小明"' in html and 'value="13912345678"' in html
+    assert "已找到申请人记录" in html and 'value="王小明"' in html
+    # The stored phone is shown masked, not prefilled: a certificate number alone reveals nothing more.
+    assert "13912345678" not in html and "139****5678" in html
     unknown = clerk_client.get(reverse("cases:intake_applicant"),
                                {"cert_type": "111", "cert_number": synthetic_id_number(8)})
     assert "新申请人" in unknown.content.decode()
