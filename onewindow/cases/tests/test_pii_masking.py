@@ -133,3 +133,11 @@ def test_the_public_tracking_page_and_every_notice_are_masked(world, case, clien
             if kind == "receipt":  # the receipt names the applicant by certificate: masked
                 assert mask_id_number(world.owner_data.cert_number) in text
             assert_masked(text, world)
+
+
+def test_the_admin_case_page_is_masked(world, case, admin_client):
+    response = admin_client.get(reverse("admin:cases_case_change", args=[case.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert mask_phone(OWNER_PHONE) in html
+    assert_masked(html, world)
