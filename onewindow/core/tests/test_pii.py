@@ -170,3 +170,35 @@ def test_the_configured_handlers_mask():
     handlers = logging.getLogger().handlers
     console = [h for h in handlers if isinstance(h, logging.StreamHandler) and not type(h).__module__.startswith("_pytest")]
     assert console and all(any(isinstance(f, MaskingLogFilter) for f in h.filters) for h in console)
+
+
+# -- the data migration -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_encrypts_existing_rows_and_moves_indexes_and_usernames():
+    from django.contrib.auth import get_user_model
+    from django.db.migrations.executor import MigrationExecutor
+
+    from onewindow.cases.auth import applicant_phone
+
+    MigrationExecutor(connection).migrate([("cases", "0001_initial")])
+    number, phone = synthetic_id_number(21), "13812340021"
+    with connection.cursor() as cursor:  # a row as the old code wrote it: plain values, SHA-256 index
+        cursor.execute(
+            "INSERT INTO cases_applicant (kind, name, cert_type, cert_number, cert_index, phone, address, "
+            "legal_representative, created_at) VALUES ('person', '张三', '111', %s, 'old-sha256-index', %s, "
+            "'测试县城关镇一号', '', CURRENT_TIMESTAMP)", [number, phone])
+    user = get_user_model().objects.create_user(username=f"p:{phone}", password="Spring-field-2026")
+    assert [f.column for f in pii.scan_database() if f.table == "cases_applicant"] == ["cert_number", "phone"]
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes("cases"))
+
+    applicant = Applicant.objects.get(cert_index=services.cert_index("111", number))
+    assert (applicant.cert_number, applicant.phone, applicant.address) == (number, phone, "测试县城关镇一号")
+    for column in ("cert_number", "phone", "address"):
+        assert pii.is_encrypted(raw("cases_applicant", column, applicant.pk))
+    user.refresh_from_db()
+    assert user.username == applicant_username(phone) and applicant_phone(user) == phone
+    assert pii.scan_database() == []
