@@ -263,6 +263,8 @@ SPECTACULAR_SETTINGS = {
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Database sessions whose data is encrypted with the personal-information keys (drafts hold ID numbers).
+SESSION_ENGINE = "onewindow.core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less meta tag; keep default semantics
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG and os.environ.get("ONEWINDOW_TESTING") != "1")

@@ -202,3 +202,19 @@ def test_the_migration_encrypts_existing_rows_and_moves_indexes_and_usernames():
     user.refresh_from_db()
     assert user.username == applicant_username(phone) and applicant_phone(user) == phone
     assert pii.scan_database() == []
+
+
+@pytest.mark.django_db
+def test_session_data_is_encrypted_at_rest():
+    from django.contrib.sessions.models import Session
+
+    from onewindow.core.sessions import SessionStore
+
+    store = SessionStore()
+    store["draft"] = {"cert_number": synthetic_id_number(31), "phone": "13812340031"}
+    store.save()
+    stored = Session.objects.get(session_key=store.session_key).session_data
+    assert pii.is_encrypted(stored)
+    assert SessionStore(session_key=store.session_key).load()["draft"]["phone"] == "13812340031"
+    with override_settings(ONEWINDOW_PII_KEYS={"k2": NEW}, ONEWINDOW_PII_KEY_ID="k2"):
+        assert SessionStore(session_key=store.session_key).load() == {}  # key gone: logged out, no error
