@@ -22,7 +22,7 @@ from onewindow.audit.services import record_event
 from onewindow.core.masking import mask_phone
 
 from .choices import LockKind, LoginStage
-from .models import LoginFailure, Lockout, SMSDevice, StaffAccount
+from .models import Lockout, LoginFailure, SMSDevice, StaffAccount
 
 logger = logging.getLogger("onewindow.security")
 
