@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,8 +46,9 @@ def link_hash(prev_hash: str, seq: int, event: AuditEvent) -> str:
 
 
 def _head() -> AuditChainHead:
-    head, _created = AuditChainHead.objects.get_or_create(pk=1)
-    return AuditChainHead.objects.select_for_update().get(pk=1) if not _created else head
+    # The row is made by migration 0004; get_or_create only for a database that lost it.
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    return head if head is not None else AuditChainHead.objects.create(pk=1)
 
 
 def seal_events(event_ids: Iterable[int]) -> int:
@@ -69,12 +71,27 @@ def seal_events(event_ids: Iterable[int]) -> int:
     return len(events)
 
 
+_pending = threading.local()
+
+
 def seal_after_commit(event_id: int) -> None:
+    """Seal the row once its transaction has committed. Every row registers a callback, but the first callback
+    after a commit seals all rows waiting in this thread in one short transaction and the others find nothing
+    to do: one chain-head lock per business transaction, however many rows it wrote. Ids of rows whose
+    transaction rolled back are simply not found."""
+    waiting: set[int] = getattr(_pending, "ids", None) or set()
+    waiting.add(event_id)
+    _pending.ids = waiting
+
     def run() -> None:
+        ids = getattr(_pending, "ids", None)
+        if not ids:
+            return
+        _pending.ids = set()
         try:
-            seal_events([event_id])
+            seal_events(ids)
         except Exception:  # the business change is committed; `onewindow audit verify` seals stragglers
-            logger.exception("audit_seal_failed event=%s", event_id)
+            logger.exception("audit_seal_failed events=%s", sorted(ids)[:10])
 
     transaction.on_commit(run)
 
