@@ -77,7 +77,7 @@ class SMSDevice(SideChannelDevice):
     """The fallback second factor: a one-time code sent by SMS (through onewindow.messaging) to the staff
     member's registered mobile number (webhooks.StaffContact)."""
 
-    mobile = models.CharField(_("手机号码"), max_length=20)
+    mobile: models.CharField[str, str] = models.CharField(_("手机号码"), max_length=20)
 
     class Meta:
         verbose_name = _("短信验证设备")

@@ -50,7 +50,7 @@ def _audit_m2m(kind: str) -> Any:
         if action not in {"post_add", "post_remove", "post_clear"}:
             return
         with transaction.atomic():
-            record_event(actor=None, action="permission_changed", obj=instance, summary=kwargs.get("model").__name__,
+            record_event(actor=None, action="permission_changed", obj=instance, summary=getattr(kwargs.get("model"), "__name__", ""),
                          data={"relation": kind, "change": action, "ids": sorted(pk_set or [])})
 
     return handler
