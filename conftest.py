@@ -22,6 +22,21 @@ def _fresh_process_caches(request):
 
     clear_calendar_cache()
     cache.clear()
+    if request.node.get_closest_marker("real_2fa") is None:
+        # client.login / force_login give staff a two-factor-verified session (tests/browser log in for real with
+        # onewindow.testing.browser_staff_login; tests marked real_2fa see the bare password-only session).
+        from django.contrib.auth.signals import user_logged_in
+
+        from onewindow.testing import mark_second_factor_verified
+
+        def _verified(sender, request, user, **kwargs):  # type: ignore[no-untyped-def]
+            # django.test.Client builds a bare HttpRequest (no method) for login() and force_login();
+            # a request served by a view always has one, so a real login is never helped.
+            if request is not None and request.method is None:
+                mark_second_factor_verified(request, user)
+
+        user_logged_in.connect(_verified, weak=False, dispatch_uid="tests_second_factor")
+        request.addfinalizer(lambda: user_logged_in.disconnect(dispatch_uid="tests_second_factor"))
     marker = request.node.get_closest_marker("django_db")
     names = set(request.fixturenames)
     if marker or {"db", "transactional_db", "live_server"} & names:

@@ -9,7 +9,7 @@ import importlib
 import sys
 import time
 
-MODULES = ["calendar", "integrated", "licences", "http", "intake", "crypto"]
+MODULES = ["calendar", "integrated", "licences", "hall", "outbox", "http", "intake", "crypto", "audit"]
 
 
 def main() -> int:

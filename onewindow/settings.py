@@ -86,8 +86,12 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "onewindow.core",
     "onewindow.audit",
+    "onewindow.security",
     "onewindow.org",
     "onewindow.workdays",
     "onewindow.catalog",
@@ -113,8 +117,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Second factor, idle timeout and password expiry for staff (onewindow/security/middleware.py).
+    "onewindow.security.middleware.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -165,6 +173,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    # 等保 level 3: complexity (character classes, staff accounts) and the change date used for expiry.
+    {"NAME": "onewindow.security.validators.ComplexityValidator"},
+    {"NAME": "onewindow.security.validators.PasswordAgeValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -222,8 +233,9 @@ CACHES = {
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Sessions only: a staff session is two-factor verified (onewindow.security); HTTP Basic would let a
+        # password alone through to the API.
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["onewindow.core.permissions.PublicReadModelWrite"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -267,10 +279,71 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 SESSION_ENGINE = "onewindow.core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less meta tag; keep default semantics
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG and os.environ.get("ONEWINDOW_TESTING") != "1")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# ---- Transport (HTTPS-ready; every value from the environment) ----
+# HTTPS_ONLY: the default for the values below: on in production, off under DEBUG and in tests (plain http).
+HTTPS_ONLY = env_bool("HTTPS_ONLY", not DEBUG and os.environ.get("ONEWINDOW_TESTING") != "1")
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS_ONLY)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", SESSION_COOKIE_SECURE)
+# SECURE_SSL_REDIRECT: redirect http to https in the app (off when the proxy already does it).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# SECURE_HSTS_SECONDS: Strict-Transport-Security max-age; 1 year under HTTPS_ONLY, 0 (no header) otherwise.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS_ONLY else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS_ONLY)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# SECURE_PROXY_SSL_HEADER: trust X-Forwarded-Proto from the reverse proxy that terminates TLS (set to true
+# only behind such a proxy).
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy (django-csp): scripts only from our origin or with the per-response nonce; style
+# elements likewise; style *attributes* stay allowed (style-src-attr) because they cannot run code. No CDN.
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# ---- Staff authentication (onewindow.security; 等保 2.0 level 3) ----
+# Idle minutes after which a session ends (staff and applicants alike).
+ONEWINDOW_SESSION_IDLE_MINUTES = env_int("ONEWINDOW_SESSION_IDLE_MINUTES", 30)
+# Days a staff password is valid; then the next login must change it (0 = never expires).
+ONEWINDOW_PASSWORD_MAX_AGE_DAYS = env_int("ONEWINDOW_PASSWORD_MAX_AGE_DAYS", 90)
+# Character classes (lower case, upper case, digits, symbols) a staff password must mix.
+ONEWINDOW_PASSWORD_MIN_CLASSES = env_int("ONEWINDOW_PASSWORD_MIN_CLASSES", 3)
+# Lockout: this many failed logins (password or second factor) of one account within the window lock it;
+# this many from one IP address lock that address; a lock lasts ONEWINDOW_LOCKOUT_MINUTES unless an
+# administrator lifts it earlier (admin action or `onewindow security unlock`).
+ONEWINDOW_LOCKOUT_ACCOUNT_FAILURES = env_int("ONEWINDOW_LOCKOUT_ACCOUNT_FAILURES", 5)
+ONEWINDOW_LOCKOUT_IP_FAILURES = env_int("ONEWINDOW_LOCKOUT_IP_FAILURES", 20)
+ONEWINDOW_LOCKOUT_WINDOW_MINUTES = env_int("ONEWINDOW_LOCKOUT_WINDOW_MINUTES", 15)
+ONEWINDOW_LOCKOUT_MINUTES = env_int("ONEWINDOW_LOCKOUT_MINUTES", 30)
+# Minutes an SMS login code stays valid (the fallback second factor, sent through onewindow.messaging).
+ONEWINDOW_SMS_CODE_MINUTES = env_int("ONEWINDOW_SMS_CODE_MINUTES", 5)
+# The TOTP secret (hex, as django-otp stores it) the demo staff accounts share, so that whoever runs
+# `make run` can log in: `onewindow demo totp <username>` prints the current code. Demo data only.
+ONEWINDOW_DEMO_TOTP_KEY = env_str("ONEWINDOW_DEMO_TOTP_KEY", "3132333435363738393031323334353637383930")
+# Issuer name shown in authenticator apps.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "一窗通办")
+
+# ---- Audit (onewindow.audit) ----
+# Months audit rows are kept at least (网络安全法 art. 21: six); `onewindow audit prune` refuses less.
+ONEWINDOW_AUDIT_RETENTION_MONTHS = env_int("ONEWINDOW_AUDIT_RETENTION_MONTHS", 6)
 
 # ---- Domain settings (DOMAIN.md marks these configurable) ----
 # How a correction request affects the clock when an item does not say: "pause" or "restart".

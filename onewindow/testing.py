@@ -134,3 +134,52 @@ def run_at_once(jobs: list[Callable[[], Any]]) -> tuple[list[Any], list[BaseExce
         thread.join(timeout=120)
     assert not any(t.is_alive() for t in threads), "a thread hung"
     return results, errors
+
+
+def totp_code(user: Any, offset: int = 0) -> str:
+    """The current code (offset in 30-second steps) of the user's confirmed TOTP device, creating one if the
+    user has none. django-otp refuses a code twice, so a second login within 30 s passes offset=1."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = totp.time + offset * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def mark_second_factor_verified(request: Any, user: Any) -> None:
+    """For tests' client.login / force_login: give a staff session the second factor a real login would have
+    (a confirmed TOTP device in the session), so tests of other features need not type codes."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if not (user.is_staff or user.is_superuser) or request is None or not hasattr(request, "session"):
+        return
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    request.session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+
+
+def browser_staff_login(page: Any, live_server: Any, username: str, password: str = "", next_url: str = "") -> None:
+    """Log a staff member in through the real two-step login in a Playwright page: password, then the TOTP code
+    of the user's device (created if missing). `live_server` is the fixture (its URL is the page's base)."""
+    import re
+    from urllib.parse import quote
+
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model()._default_manager.get(username=username)
+    code = totp_code(user)
+    base = live_server.url if live_server is not None else ""  # None: the page's base_url is the live server
+    page.goto(f"{base}/accounts/login/" + (f"?next={quote(next_url)}" if next_url else ""))
+    page.fill("#id_username", username)
+    page.fill("#id_password", password or PASSWORD)
+    page.press("#id_password", "Enter")
+    page.wait_for_url(re.compile(r"/accounts/login/(verify|enrol)/"))
+    page.fill("#id_code", code)
+    page.press("#id_code", "Enter")
+    page.wait_for_url(lambda url: "/accounts/login" not in url)

@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from onewindow.core import views as core_views
+from onewindow.security import views as security_views
 
 admin.site.site_header = "一窗通办 管理后台"
 admin.site.site_title = "一窗通办"
@@ -14,8 +15,11 @@ admin.site.index_title = "事项目录、服务网络与工作日历"
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("healthz/", core_views.healthz),
+    # The admin's own password-only login would skip the second factor: it goes to the staff login instead.
+    path("admin/login/", security_views.admin_login_redirect, name="admin_login_redirect"),
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path("accounts/login/", security_views.login_view, name="login"),
+    path("", include("onewindow.security.urls")),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -22,6 +22,7 @@ export ONEWINDOW_PII_KEY_ID=${ONEWINDOW_PII_KEY_ID:-local1}
 export ONEWINDOW_PII_INDEX_KEY_FILE="$(pwd)/var/pii_index_key"
 # Plain http on this machine: cookies cannot be marked Secure here. Behind TLS, leave these unset.
 export SESSION_COOKIE_SECURE=${SESSION_COOKIE_SECURE:-false}
+export HTTPS_ONLY=${HTTPS_ONLY:-false}  # a local trial on plain http; production leaves it on
 export ALLOWED_HOSTS=${ALLOWED_HOSTS:-127.0.0.1,localhost,[::1]}
 "$BIN/onewindow" migrate --noinput
 "$BIN/onewindow" demo
@@ -33,6 +34,8 @@ echo
 echo "OneWindow is running: http://127.0.0.1:$PORT/"
 echo "Staff workbench: http://127.0.0.1:$PORT/staff/   Admin: http://127.0.0.1:$PORT/admin/"
 "$BIN/onewindow" demo --logins
+echo "Staff log in with two factors: after the password, type the code printed by"
+echo "  $BIN/onewindow demo totp <username>     (or add the demo secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ to a TOTP app)"
 echo "(worker log: var/worker.log; stop with Ctrl-C)"
 "$BIN/gunicorn" onewindow.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --threads 4 \
   --access-logfile - --forwarded-allow-ips "127.0.0.1"

@@ -31,3 +31,58 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
+
+
+class AuditSeal(models.Model):
+    """The hash-chain link of one audit row: seq is the row's place in the chain, hash = SM3(prev_hash, seq and
+    every field of the row). Rows are sealed right after their transaction commits (`seal_events`), so the lock
+    on the chain head is held for a few inserts, never across a business transaction.
+
+    `event` has no database constraint on purpose: a row deleted behind the application's back must leave its
+    seal dangling, so that `onewindow audit verify` can name it.
+    """
+
+    seq = models.PositiveBigIntegerField(_("序号"), unique=True)
+    event = models.OneToOneField(AuditEvent, on_delete=models.DO_NOTHING, db_constraint=False, related_name="seal")
+    prev_hash = models.CharField(_("前一哈希"), max_length=64)
+    hash = models.CharField(_("哈希"), max_length=64)
+    sealed_at = models.DateTimeField(_("封存时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("审计哈希链")
+        verbose_name_plural = _("审计哈希链")
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.hash[:12]}"
+
+
+class AuditChainHead(models.Model):
+    """One row (pk=1): the last link of the chain, and the anchor the chain starts from after a prune."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+    anchor_seq = models.PositiveBigIntegerField(default=0)
+    anchor_hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = _("审计链头")
+        verbose_name_plural = _("审计链头")
+
+    def __str__(self) -> str:
+        return f"#{self.seq}"
+
+
+class AuditPermit(models.Model):
+    """While a row exists here (inside the prune transaction only), the PostgreSQL triggers let audit rows be
+    deleted. Nothing else ever writes it."""
+
+    reason = models.CharField(max_length=64)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("审计删除许可")
+        verbose_name_plural = _("审计删除许可")
+
+    def __str__(self) -> str:
+        return self.reason

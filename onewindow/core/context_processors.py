@@ -18,6 +18,9 @@ def platform(request: HttpRequest) -> dict[str, Any]:
         "platform_name": settings.ONEWINDOW_PLATFORM_NAME,
         "elder_mode": elder,
         "font_scale": scale,
+        # The Content-Security-Policy nonce of this response (django-csp): inline <script>/<style> carry it;
+        # django-htmx's {% htmx_script %} reads it under this name too.
+        "csp_nonce": getattr(request, "csp_nonce", ""),
     }
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.is_staff:

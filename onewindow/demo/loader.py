@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
@@ -30,6 +31,7 @@ from onewindow.core.validators import CREDIT_CODE_ALPHABET, credit_code_check_ch
 from onewindow.org import services as org_services
 from onewindow.org.choices import ROLE_NEEDS_CENTRE, ROLE_NEEDS_DEPARTMENT, Role, WindowKind
 from onewindow.org.models import Department, Section, ServiceCentre, StaffRole, Window
+from onewindow.security import services as security_services
 
 FORMAT = "onewindow-county/1"
 DEMO_DATA = Path(__file__).resolve().parent / "data" / "demo-county.json"
@@ -640,6 +642,8 @@ class _Loader:
                                                       first_name=su["name"])
                 set_password(admin)
                 record_event(actor=self.actor, action="staff_user_created", obj=admin, summary=admin.username)
+            superuser = User.objects.get(username=su["username"])
+            security_services.ensure_demo_totp(user=superuser, key=settings.ONEWINDOW_DEMO_TOTP_KEY)
             self.tally("users").count(created, False)
         for entry in logins.get("staff", []):
             found = User.objects.filter(username=entry["username"]).first()
@@ -651,6 +655,8 @@ class _Loader:
                                                 is_staff=True)
                 set_password(user)
                 record_event(actor=self.actor, action="staff_user_created", obj=user, summary=user.username)
+            # Demo staff share the fixed demo TOTP secret: `onewindow demo totp <username>` prints the code.
+            security_services.ensure_demo_totp(user=user, key=settings.ONEWINDOW_DEMO_TOTP_KEY)
             scope = self.role_scope(entry)
             had = StaffRole.objects.filter(user=user, role=entry["role"], **scope).exists()
             try:

@@ -7,7 +7,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from onewindow.testing import PASSWORD
+from onewindow.testing import browser_staff_login
 
 
 def test_publishing_from_the_admin_makes_v2_current_and_keeps_v1_readable(
@@ -16,10 +16,7 @@ def test_publishing_from_the_admin_makes_v2_current_and_keeps_v1_readable(
     item = catalog["licence"]
     code = item.implementation_code
 
-    page.goto("/admin/login/")
-    page.locator("#id_username").fill(catalog_admin.username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("#id_password").press("Enter")
+    browser_staff_login(page, None, catalog_admin.username, next_url="/admin/")
     expect(page.locator("#user-tools")).to_contain_text(catalog_admin.username)
 
     page.goto(f"/admin/catalog/serviceitem/{item.pk}/change/")

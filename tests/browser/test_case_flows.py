@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from onewindow.testing import PASSWORD
+from onewindow.testing import browser_staff_login
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -43,10 +43,7 @@ def world(transactional_db: None) -> dict[str, Any]:
 
 
 def _login(page: Any, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("#id_password").press("Enter")
+    browser_staff_login(page, None, username)
     expect(page).to_have_url(re.compile(r"/staff/$"))
 
 

@@ -47,7 +47,7 @@ def test_booking_then_checking_in_is_served_first(page: Any, open_page: Any, hal
     from onewindow.cases.auth import register_applicant
     from onewindow.hall import services
     from onewindow.hall.models import Appointment
-    from onewindow.testing import PASSWORD, synthetic_id_number
+    from onewindow.testing import PASSWORD, browser_staff_login, synthetic_id_number
 
     hall = hall_today
     code = hall.centre.code
@@ -79,10 +79,7 @@ def test_booking_then_checking_in_is_served_first(page: Any, open_page: Any, hal
 
     # The clerk calls the next ticket: the checked-in applicant, not the earlier walk-in.
     clerk = open_page()
-    clerk.goto("/accounts/login/?next=/hall/window/")
-    clerk.locator("#id_username").fill("clerk1")
-    clerk.locator("#id_password").fill(PASSWORD)
-    clerk.get_by_role("button", name="登录").click()
+    browser_staff_login(clerk, None, "clerk1", next_url="/hall/window/")
     clerk.locator("#take-1").click()
     expect(clerk.locator("#queue tbody tr").first).to_have_attribute("data-code", "A002")
     clerk.locator("#call-next").click()

@@ -24,7 +24,7 @@ def done_case(transactional_db: None) -> tuple[Any, Any]:
 def test_a_bad_rating_is_called_back_verified_and_rectified(page: Any, open_page: Any, done_case: Any) -> None:
     from onewindow.outbox.models import OutboxMessage
     from onewindow.ratings.models import FollowUp
-    from onewindow.testing import PASSWORD
+    from onewindow.testing import browser_staff_login
     from onewindow.workdays.calendar import get_calendar
 
     hall, case = done_case
@@ -46,10 +46,7 @@ def test_a_bad_rating_is_called_back_verified_and_rectified(page: Any, open_page
 
     # The hall manager works the follow-up from the list.
     manager = open_page()
-    manager.goto("/accounts/login/?next=/ratings/follow-ups/")
-    manager.locator("#id_username").fill("hallmgr")
-    manager.locator("#id_password").fill(PASSWORD)
-    manager.get_by_role("button", name="登录").click()
+    browser_staff_login(manager, None, "hallmgr", next_url="/ratings/follow-ups/")
     manager.get_by_role("link", name=str(fu.pk), exact=True).click()
     expect(manager.locator("#fu-status")).to_have_text("待回访")
     expect(manager.locator(".case-id")).to_contain_text(f"{expected:%Y-%m-%d}")

@@ -19,12 +19,9 @@ def hall(transactional_db: None) -> Any:
 
 
 def staff_login(pg: Any, username: str) -> None:
-    from onewindow.testing import PASSWORD
+    from onewindow.testing import browser_staff_login
 
-    pg.goto("/accounts/login/?next=/hall/window/")
-    pg.locator("#id_username").fill(username)
-    pg.locator("#id_password").fill(PASSWORD)
-    pg.get_by_role("button", name="登录").click()
+    browser_staff_login(pg, None, username, next_url="/hall/window/")
     expect(pg).to_have_url(re.compile(r"/hall/window/$"))
 
 

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from onewindow.testing import PASSWORD
+from onewindow.testing import browser_staff_login
 
 
 @pytest.fixture
@@ -27,10 +27,7 @@ def test_an_accepted_registration_shows_the_dual_notice(page: Any, world: Any, t
     case = world.accepted(world.registration, applicant=enterprise(),
                           form_data={"business_scope": "餐饮服务；美容美发；卷烟零售"})
 
-    page.goto("/accounts/login/")
-    page.locator("#id_username").fill(clerk.username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("#id_password").press("Enter")
+    browser_staff_login(page, None, clerk.username)
     expect(page).to_have_url(re.compile(r"/staff/$"))
 
     page.goto(f"/supervision/registrations/{case.number}/")

@@ -18,12 +18,18 @@ class Command(BaseCommand):
     help = "载入演示县（或 --file 指定的县数据文件）：服务网络、部门科室、事项目录、窗口和演示账号。可重复运行，不会产生重复数据。"
 
     def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("action", nargs="?", choices=["totp"],
+                            help="totp <用户名>：打印演示账号当前的动态口令（6位数字）")
+        parser.add_argument("username", nargs="?", default="")
         parser.add_argument("--file", default=None, help=f"县数据文件（JSON），默认 {DEMO_DATA}")
         parser.add_argument("--logins", action="store_true", help="只打印演示账号表（不读写数据库）")
         parser.add_argument("--cases", type=int, default=300,
                             help="生成的演示办件数（经由真实的办件服务，各种状态都有；0 表示不生成）")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "totp":
+            self.stdout.write(current_totp(options["username"]))
+            return
         path = Path(options["file"]) if options["file"] else DEMO_DATA
         try:
             data = read_data(path)
@@ -101,3 +107,15 @@ def format_table(rows: list[dict[str, str]]) -> str:
     for row in rows:
         lines.append("  ".join(_pad(row[key], widths[key]) if key != last else row[key] for key, _ in COLUMNS))
     return "\n".join(lines)
+
+
+def current_totp(username: str) -> str:
+    """The code a demo account's authenticator would show now (the demo TOTP secret only)."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user__username=username, name="demo", confirmed=True).first()
+    if device is None:
+        raise CommandError(f"{username or '（未给出用户名）'} 不是已载入的演示账号（先运行 onewindow demo）")
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
