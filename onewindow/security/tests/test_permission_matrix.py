@@ -210,6 +210,8 @@ ROWS: list[Row] = [
     Row('staff/cases/', '/staff/cases/', E(ANON=302, APPLICANTS=403, STAFF=200)),
     Row('staff/cases/export.xlsx', '/staff/cases/export.xlsx', E(ANON=302, APPLICANTS=403, STAFF=403, head=200, leader=200, sysadmin=200)),
     Row('staff/cases/<str:number>/', lambda w: f"/staff/cases/{w.the_case.number}/", E(ANON=302, APPLICANTS=403, STAFF=200, clerk_other=404, approver_other=404, liaison=404, catalog_admin=404)),
+    # POST only; who may reveal (and the audit of it) is tested in cases/tests/test_pii_masking.py
+    Row('staff/cases/<str:number>/reveal/', lambda w: f"/staff/cases/{w.the_case.number}/reveal/", E(ALL=405)),
     Row('staff/cases/<str:number>/act/<str:action>/', lambda w: f"/staff/cases/{w.the_case.number}/act/call/", E(ALL=405)),
     Row('staff/cases/<str:number>/notice/<str:kind>.pdf', lambda w: f"/staff/cases/{w.the_case.number}/notice/receipt.pdf", E(ANON=302, APPLICANTS=403, STAFF=200, clerk_other=404, approver_other=404, liaison=404, catalog_admin=404)),
     Row('track/', '/track/', E(ALL=200)),
