@@ -164,3 +164,14 @@ def test_the_check_lists_untranslated_entries_as_a_fill_in_table(tmp_path):
                     encoding="utf-8")
     assert check.apply(fill, po) == 3
     assert check.problems(po) == []
+
+
+def test_the_staff_case_page_is_english_including_the_action_buttons(client, case, county):
+    clerk = make_user("clerk2", Role.CLERK, centre=county)
+    client.force_login(clerk)
+    html = _html(_english(client), reverse("cases:case_detail", args=[case.number]))
+    # The action labels are built at import time; they must still follow the request language.
+    assert "<summary>Accept</summary>" in html and "<summary>One-time correction request</summary>" in html
+    assert "<summary>受理</summary>" not in html and "<summary>一次性告知补正</summary>" not in html
+    workbench = _html(client, reverse("cases:workbench"))
+    assert "Workbench" in workbench and "工作台" not in workbench and "年" not in workbench.split("<h1>")[1][:80]
