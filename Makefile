@@ -4,7 +4,7 @@ PYTHON ?= python3
 PORT ?= 8000
 BIN = $(VENV)/bin
 
-.PHONY: run test install lint typecheck schema schema-check migrations-check bench bench-quick clean
+.PHONY: run test install lint typecheck schema schema-check migrations-check messages messages-check bench bench-quick clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,17 @@ schema-check: install
 	mkdir -p var
 	ONEWINDOW_TESTING=1 $(BIN)/onewindow spectacular --file var/openapi-check.yaml --validate
 	diff -u docs/api/openapi.yaml var/openapi-check.yaml && echo "OpenAPI schema: no drift"
+
+## make messages: refresh the English catalogue from the code, list what needs translating, compile the .mo.
+## Both .po and .mo are committed, so a clean machine needs no gettext tools.
+messages: install
+	ONEWINDOW_TESTING=1 $(BIN)/onewindow makemessages -l en --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=bench --ignore=docs
+	-$(BIN)/python scripts/check_messages.py
+	ONEWINDOW_TESTING=1 $(BIN)/onewindow compilemessages --ignore=.venv --ignore=var
+
+## make messages-check: fail when any English msgstr is missing or fuzzy.
+messages-check: install
+	$(BIN)/python scripts/check_messages.py
 
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -3,14 +3,15 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from onewindow.core import views as core_views
 from onewindow.security import views as security_views
 
-admin.site.site_header = "一窗通办 管理后台"
-admin.site.site_title = "一窗通办"
-admin.site.index_title = "事项目录、服务网络与工作日历"
+admin.site.site_header = _("一窗通办 管理后台")
+admin.site.site_title = _("一窗通办")
+admin.site.index_title = _("事项目录、服务网络与工作日历")
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),

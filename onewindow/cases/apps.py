@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CasesConfig(AppConfig):
@@ -6,7 +7,7 @@ class CasesConfig(AppConfig):
 
     name = "onewindow.cases"
     label = "cases"
-    verbose_name = "办件"
+    verbose_name = _("办件")
 
     def ready(self) -> None:
         from onewindow.org.choices import Role

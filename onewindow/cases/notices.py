@@ -370,6 +370,7 @@ BUILDERS = {
 }
 
 
+@pdf.in_document_language
 def notice_pdf(case: Case, kind: str, base_url: str) -> bytes:
     """The PDF of one notice. `base_url` (scheme + host, e.g. "https://ywt.example.gov.cn") makes the
     tracking QR code an absolute URL. Raises Http404 for a kind the case does not have."""

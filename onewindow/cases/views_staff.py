@@ -28,8 +28,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import Promise, SimpleLazyObject
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from onewindow.audit.services import record_event
@@ -403,7 +404,7 @@ def _caps(user: Any, case: Case) -> Caps:
 
 @dataclass
 class ActionSpec:
-    label: str
+    label: str | Promise  # lazy: ACTIONS is built at import time, the label is shown in the request language
     form_class: type[f.ActionForm]
     run: Callable[[Any, Case, f.ActionForm], str]
     danger: bool = False
@@ -515,23 +516,23 @@ def _run_visit(user: Any, case: Case, form: Any) -> str:
 
 
 ACTIONS: dict[str, ActionSpec] = {
-    "prereview_pass": ActionSpec(_("预审通过"), f.OpinionForm, _run_prereview),
-    "accept": ActionSpec(_("受理"), f.AcceptForm, _run_accept),
-    "request_correction": ActionSpec(_("一次性告知补正"), f.CorrectionForm, _run_correction),
-    "receive_correction": ActionSpec(_("补正材料已收"), f.ReceiveCorrectionForm, _run_receive_correction),
-    "refuse": ActionSpec(_("不予受理"), f.RefuseForm, _run_refuse, danger=True),
-    "start_review": ActionSpec(_("开始办理"), f.EmptyForm, _run_start_review),
-    "review": ActionSpec(_("提交审查意见"), f.OpinionForm, _run_review),
-    "decide": ActionSpec(_("作出决定"), f.DecideForm, _run_decide),
-    "start_special": ActionSpec(_("启动特别程序"), f.StartSpecialForm, _run_start_special),
-    "end_special": ActionSpec(_("结束特别程序"), f.EndSpecialForm, _run_end_special),
-    "extend": ActionSpec(_("延长审批期限"), f.ExtendForm, _run_extend),
-    "fulfil_pending": ActionSpec(_("容缺材料补齐"), f.FulfilPendingForm, _run_fulfil),
-    "deliver": ActionSpec(_("送达"), f.DeliverForm, _run_deliver),
-    "archive": ActionSpec(_("归档"), f.EmptyForm, _run_archive),
-    "record_visit": ActionSpec(_("登记到现场"), f.EmptyForm, _run_visit),
-    "withdraw": ActionSpec(_("撤回申请"), f.WithdrawForm, _run_withdraw, danger=True),
-    "revoke": ActionSpec(_("撤销许可"), f.ReasonForm, _run_revoke, danger=True),
+    "prereview_pass": ActionSpec(gettext_lazy("预审通过"), f.OpinionForm, _run_prereview),
+    "accept": ActionSpec(gettext_lazy("受理"), f.AcceptForm, _run_accept),
+    "request_correction": ActionSpec(gettext_lazy("一次性告知补正"), f.CorrectionForm, _run_correction),
+    "receive_correction": ActionSpec(gettext_lazy("补正材料已收"), f.ReceiveCorrectionForm, _run_receive_correction),
+    "refuse": ActionSpec(gettext_lazy("不予受理"), f.RefuseForm, _run_refuse, danger=True),
+    "start_review": ActionSpec(gettext_lazy("开始办理"), f.EmptyForm, _run_start_review),
+    "review": ActionSpec(gettext_lazy("提交审查意见"), f.OpinionForm, _run_review),
+    "decide": ActionSpec(gettext_lazy("作出决定"), f.DecideForm, _run_decide),
+    "start_special": ActionSpec(gettext_lazy("启动特别程序"), f.StartSpecialForm, _run_start_special),
+    "end_special": ActionSpec(gettext_lazy("结束特别程序"), f.EndSpecialForm, _run_end_special),
+    "extend": ActionSpec(gettext_lazy("延长审批期限"), f.ExtendForm, _run_extend),
+    "fulfil_pending": ActionSpec(gettext_lazy("容缺材料补齐"), f.FulfilPendingForm, _run_fulfil),
+    "deliver": ActionSpec(gettext_lazy("送达"), f.DeliverForm, _run_deliver),
+    "archive": ActionSpec(gettext_lazy("归档"), f.EmptyForm, _run_archive),
+    "record_visit": ActionSpec(gettext_lazy("登记到现场"), f.EmptyForm, _run_visit),
+    "withdraw": ActionSpec(gettext_lazy("撤回申请"), f.WithdrawForm, _run_withdraw, danger=True),
+    "revoke": ActionSpec(gettext_lazy("撤销许可"), f.ReasonForm, _run_revoke, danger=True),
 }
 
 

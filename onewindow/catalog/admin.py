@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _  # lazy: labels and fieldsets are built at import time
 
 from . import choices, services, spreadsheet
 from .models import GuideVersion, Material, ServiceItem, Topic

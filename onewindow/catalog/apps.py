@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CatalogConfig(AppConfig):
@@ -6,4 +7,4 @@ class CatalogConfig(AppConfig):
 
     name = "onewindow.catalog"
     label = "catalog"
-    verbose_name = "事项目录"
+    verbose_name = _("事项目录")

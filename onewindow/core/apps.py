@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
@@ -6,4 +7,4 @@ class CoreConfig(AppConfig):
 
     name = "onewindow.core"
     label = "core"
-    verbose_name = "核心"
+    verbose_name = _("核心")

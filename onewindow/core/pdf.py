@@ -6,12 +6,14 @@ text extraction works through the Unicode CMap, so notices print and can be sear
 
 from __future__ import annotations
 
+import functools
 import io
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, ParamSpec, TypeVar
 from xml.sax.saxutils import escape
 
 import qrcode
+from django.utils import translation
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
@@ -22,6 +24,24 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 FONT = "STSong-Light"
+# Official documents are always issued in Chinese, whatever language the reader's UI is in.
+DOCUMENT_LANGUAGE = "zh-hans"
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def in_document_language(build: Callable[P, R]) -> Callable[P, R]:
+    """Build a PDF in Chinese: choice labels (`get_*_display`), gettext strings and dates inside a notice or
+    licence follow the active language, and an English-speaking applicant or clerk must still print the
+    same legally valid Chinese document. Wraps every public PDF builder."""
+
+    @functools.wraps(build)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with translation.override(DOCUMENT_LANGUAGE):
+            return build(*args, **kwargs)
+
+    return wrapper
 _registered = False
 
 
@@ -91,4 +111,4 @@ def render(flowables: list[Any], title: str, footer: str = "") -> bytes:
     return buffer.getvalue()
 
 
-__all__ = ["A4", "Spacer", "mm", "p", "qr_image", "render", "styles", "table"]
+__all__ = ["A4", "DOCUMENT_LANGUAGE", "Spacer", "in_document_language", "mm", "p", "qr_image", "render", "styles", "table"]

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.validators import validate_credit_code
 
@@ -72,7 +73,7 @@ class AppointmentSlotForm(forms.ModelForm):
         data = super().clean() or {}
         capacity = data.get("capacity")
         if capacity is not None and capacity < self.instance.booked:
-            raise ValidationError({"capacity": f"已有 {self.instance.booked} 人预约，容量不能小于已约人数。"})
+            raise ValidationError({"capacity": _("已有 %(n)d 人预约，容量不能小于已约人数。") % {"n": self.instance.booked}})
         return data
 
 
@@ -108,8 +109,8 @@ class QueueDayAdmin(ReadOnlyAdmin):
 
 
 class KeyEnterpriseForm(forms.ModelForm):
-    credit_code = forms.CharField(label="统一社会信用代码", max_length=18, required=False,
-                                  help_text="只保存其加密索引和脱敏显示；修改名称时可留空。")
+    credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=18, required=False,
+                                  help_text=_("只保存其加密索引和脱敏显示；修改名称时可留空。"))
 
     class Meta:
         model = KeyEnterprise
@@ -120,7 +121,7 @@ class KeyEnterpriseForm(forms.ModelForm):
         if value:
             validate_credit_code(value)
         elif self.instance.pk is None:
-            raise ValidationError("请填写统一社会信用代码。")
+            raise ValidationError(_("请填写统一社会信用代码。"))
         return value
 
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class HallConfig(AppConfig):
@@ -6,7 +7,7 @@ class HallConfig(AppConfig):
 
     name = "onewindow.hall"
     label = "hall"
-    verbose_name = "服务大厅"
+    verbose_name = _("服务大厅")
 
     def ready(self) -> None:
         from onewindow.org.choices import Role

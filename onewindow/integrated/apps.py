@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IntegratedConfig(AppConfig):
@@ -6,7 +7,7 @@ class IntegratedConfig(AppConfig):
 
     name = "onewindow.integrated"
     label = "integrated"
-    verbose_name = "一件事"
+    verbose_name = _("一件事")
 
     def ready(self) -> None:
         from onewindow.org.choices import Role

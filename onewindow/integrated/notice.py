@@ -31,6 +31,7 @@ def _counts(m: dict[str, Any]) -> str:
     return "，".join(parts)
 
 
+@pdf.in_document_language
 def plan_notice_pdf(plan: dict[str, Any], url: str) -> bytes:
     st = pdf.styles()
     service = plan["service"]
@@ -116,6 +117,7 @@ def plan_notice_pdf(plan: dict[str, Any], url: str) -> bytes:
     return pdf.render(flow, title=f"一次性告知单 {service['name']}", footer=footer)
 
 
+@pdf.in_document_language
 def correction_notice_pdf(bundle: Any, url: str) -> bytes:
     """The combined correction notice of a bundle (the children under correction, merged by material)."""
     st = pdf.styles()

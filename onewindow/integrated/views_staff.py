@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from onewindow.cases import permissions
 from onewindow.cases.models import Case
@@ -42,7 +43,7 @@ from .views import _answers_query, _compiled, _material_groups, _question_rows, 
 @staff_required
 def window_services(request: HttpRequest) -> HttpResponse:
     if not _intake_centres(request.user):
-        return forbidden(request, "您不是综合窗口受理人员，不能受理一件事。")
+        return forbidden(request, _("您不是综合窗口受理人员，不能受理一件事。"))
     versions = (IntegratedServiceVersion.objects.filter(status=VersionStatus.PUBLISHED, service__is_active=True)
                 .select_related("service").order_by("service__order", "service__code"))
     rows = [{"code": v.service.code, "name": v.service.name, "number": v.number,
@@ -85,7 +86,7 @@ def _work_context(compiled: CompiledService, plan: Plan, errors: dict[str, list[
 def window(request: HttpRequest, code: str) -> HttpResponse:
     centres = _intake_centres(request.user)
     if not centres:
-        return forbidden(request, "您不是综合窗口受理人员，不能受理一件事。")
+        return forbidden(request, _("您不是综合窗口受理人员，不能受理一件事。"))
     compiled = _compiled(code)
     status = 200
     if request.method == "POST":
@@ -96,7 +97,7 @@ def window(request: HttpRequest, code: str) -> HttpResponse:
         if request.POST.get("action") == "accept":
             form.is_valid()
             for q in plan.missing:
-                form.add_error(None, f"请回答“{compiled.question_by_code[q].text}”。")
+                form.add_error(None, _("请回答“%(q)s”。") % {"q": compiled.question_by_code[q].text})
             for block in plan.blocks:
                 form.add_error(None, block.text)
             for qcode, errs in answer_errors.items():
@@ -118,11 +119,11 @@ def window(request: HttpRequest, code: str) -> HttpResponse:
                     form.add_error(None, exc.message)
                 else:
                     if result.created:
-                        messages.success(request, f"已整件受理：{len(result.accepted)} 个事项已受理"
-                                         + (f"，{len(result.corrected)} 个事项已出具合并一次性补正告知" if result.corrected else "")
-                                         + "。请把查询密码和文书交给申请人。")
+                        messages.success(request, _("已整件受理：%(n)d 个事项已受理") % {"n": len(result.accepted)}
+                                         + (_("，%(n)d 个事项已出具合并一次性补正告知") % {"n": len(result.corrected)} if result.corrected else "")
+                                         + _("。请把查询密码和文书交给申请人。"))
                     else:
-                        messages.info(request, "该一件事已经受理过，没有重复生成办件。")
+                        messages.info(request, _("该一件事已经受理过，没有重复生成办件。"))
                     return redirect("integrated:window_bundle", pk=result.bundle.pk)
             status = 400
         else:  # "刷新方案" without JavaScript: show the new plan, check nothing yet
@@ -141,7 +142,7 @@ def window(request: HttpRequest, code: str) -> HttpResponse:
 def window_plan(request: HttpRequest, code: str) -> HttpResponse:
     """htmx: the questions and the plan for the answers so far (follow-ups appear, the checklist follows)."""
     if not _intake_centres(request.user):
-        return forbidden(request, "您不是综合窗口受理人员。")
+        return forbidden(request, _("您不是综合窗口受理人员。"))
     compiled = _compiled(code)
     answers = answers_from(request.POST, compiled)
     plan, answer_errors = _safe_plan(compiled, answers)

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _  # lazy: labels and fieldsets are built at import time
 
 from onewindow.core.errors import DomainError
 
@@ -140,7 +140,7 @@ class LicenceAdmin(ReadOnlyAdmin):
     def cancel_selected(self, request, queryset):  # type: ignore[no-untyped-def]
         for licence in queryset:
             try:
-                services.cancel_licence(actor=request.user, licence=licence, reason=_("管理员在后台注销"))
+                services.cancel_licence(actor=request.user, licence=licence, reason=str(_("管理员在后台注销")))
             except (DomainError, ValidationError) as exc:
                 messages.error(request, f"{licence.identifier}: {getattr(exc, 'message', exc)}")
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LicencesConfig(AppConfig):
@@ -6,7 +7,7 @@ class LicencesConfig(AppConfig):
 
     name = "onewindow.licences"
     label = "licences"
-    verbose_name = "电子证照"
+    verbose_name = _("电子证照")
 
     def ready(self) -> None:
         from onewindow.cases.models import Case

@@ -14,7 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas as pdfcanvas
 from reportlab.platypus import Table, TableStyle
 
-from onewindow.core.pdf import FONT, _ensure_font, p, qr_image, styles
+from onewindow.core.pdf import FONT, _ensure_font, in_document_language, p, qr_image, styles
 
 from .models import Licence
 from .seal import draw_seal
@@ -29,6 +29,7 @@ def _date(value: Any) -> str:
     return f"{value:%Y年%m月%d日}" if value else "长期"
 
 
+@in_document_language
 def licence_pdf(licence: Licence, base_url: str | None = None) -> bytes:
     _ensure_font()
     st = styles()

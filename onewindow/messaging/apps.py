@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MessagingConfig(AppConfig):
@@ -6,7 +7,7 @@ class MessagingConfig(AppConfig):
 
     name = "onewindow.messaging"
     label = "messaging"
-    verbose_name = "短信接口"
+    verbose_name = _("短信接口")
 
     def ready(self) -> None:
         from onewindow.outbox.services import register_handler

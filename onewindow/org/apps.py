@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OrgConfig(AppConfig):
@@ -6,7 +7,7 @@ class OrgConfig(AppConfig):
 
     name = "onewindow.org"
     label = "org"
-    verbose_name = "服务网络"
+    verbose_name = _("服务网络")
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OutboxConfig(AppConfig):
@@ -7,4 +8,4 @@ class OutboxConfig(AppConfig):
 
     name = "onewindow.outbox"
     label = "outbox"
-    verbose_name = "消息发件箱"
+    verbose_name = _("消息发件箱")

@@ -8,6 +8,7 @@ from onewindow.catalog.models import GuideVersion, parse_faq
 from onewindow.core import pdf
 
 
+@pdf.in_document_language
 def notice_pdf_bytes(guide: GuideVersion, url: str) -> bytes:
     g = guide.snapshot
     st = pdf.styles()

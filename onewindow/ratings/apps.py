@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RatingsConfig(AppConfig):
@@ -6,7 +7,7 @@ class RatingsConfig(AppConfig):
 
     name = "onewindow.ratings"
     label = "ratings"
-    verbose_name = "好差评"
+    verbose_name = _("好差评")
 
     def ready(self) -> None:
         from onewindow.org.choices import Role

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _  # lazy: labels and fieldsets are built at import time
 
 from .models import DataCall, DataSource, allowed_adapters
 

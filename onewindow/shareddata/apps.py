@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SharedDataConfig(AppConfig):
@@ -6,7 +7,7 @@ class SharedDataConfig(AppConfig):
 
     name = "onewindow.shareddata"
     label = "shareddata"
-    verbose_name = "共享数据"
+    verbose_name = _("共享数据")
 
     def ready(self) -> None:
         from onewindow.org.choices import Role

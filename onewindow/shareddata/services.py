@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from onewindow.audit.services import record_event
 from onewindow.cases import permissions
@@ -37,7 +38,7 @@ from .models import CachedResult, DataCall, DataSource, allowed_adapters
 
 logger = logging.getLogger("onewindow.shareddata")
 
-MANUAL_FALLBACK = _("请申请人提供纸质材料（或由窗口人员核对原件后登记），不影响受理；数据源恢复后可再核验。")
+MANUAL_FALLBACK = gettext_lazy("请申请人提供纸质材料（或由窗口人员核对原件后登记），不影响受理；数据源恢复后可再核验。")
 
 
 @dataclass

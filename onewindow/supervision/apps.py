@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SupervisionConfig(AppConfig):
@@ -8,7 +9,7 @@ class SupervisionConfig(AppConfig):
 
     name = "onewindow.supervision"
     label = "supervision"
-    verbose_name = "审管联动"
+    verbose_name = _("审管联动")
 
     def ready(self) -> None:
         from onewindow.cases.signals import case_accepted, case_decided, case_revoked

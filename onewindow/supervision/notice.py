@@ -17,6 +17,7 @@ PROMISE = ("本人（本单位）已知悉上述告知内容，承诺在取得�
            "如违反承诺，愿意承担相应的法律责任。")
 
 
+@pdf.in_document_language
 def notice_pdf(notice: RegistrationNotice, base_url: str) -> bytes:
     case = notice.case
     applicant = case.applicant

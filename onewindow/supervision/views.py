@@ -18,6 +18,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from onewindow.cases.models import Case
@@ -30,7 +32,8 @@ from .forms import AssignForm, ClaimForm, FeedbackForm, PromiseForm, ScopeForm
 from .models import Handoff, RegistrationNotice
 from .notice import notice_pdf
 
-TABS = [("pending", "待认领"), ("pool", "认领池"), ("claimed", "已认领待反馈"), ("all", "全部")]
+TABS = [("pending", gettext_lazy("待认领")), ("pool", gettext_lazy("认领池")), ("claimed", gettext_lazy("已认领待反馈")),
+        ("all", gettext_lazy("全部"))]
 
 
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -38,7 +41,7 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     @login_required
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not (request.user.is_staff or request.user.is_superuser):
-            raise PermissionDenied("此页面仅限工作人员使用。")
+            raise PermissionDenied(_("此页面仅限工作人员使用。"))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -55,7 +58,7 @@ def _case(request: HttpRequest, number: str) -> Case:
     handed = Case.objects.filter(number=number, supervision_handoffs__in=Handoff.objects.visible_to(user))
     case = (visible | handed).distinct().select_related("item", "applicant", "centre", "department").first()
     if case is None:
-        raise Http404("没有这个办件，或您无权查看。")
+        raise Http404(_("没有这个办件，或您无权查看。"))
     return case
 
 
@@ -116,7 +119,7 @@ def handoff_claim(request: HttpRequest, uuid: Any) -> HttpResponse:
         return _detail(request, _handoff(request, uuid), conflict=exc.message, status=409)
     except ForbiddenError as exc:
         raise PermissionDenied(exc.message) from exc
-    messages.success(request, f"已认领：{handoff.summary}。请开展监管并反馈。")
+    messages.success(request, _("已认领：%(s)s。请开展监管并反馈。") % {"s": handoff.summary})
     return redirect("supervision:handoff_detail", uuid=handoff.uuid)
 
 
@@ -139,7 +142,7 @@ def handoff_feedback(request: HttpRequest, uuid: Any) -> HttpResponse:
         return _detail(request, _handoff(request, uuid), conflict=exc.message, status=409)
     except ForbiddenError as exc:
         raise PermissionDenied(exc.message) from exc
-    messages.success(request, "监管反馈已提交，审批部门可在办件上看到。")
+    messages.success(request, _("监管反馈已提交，审批部门可在办件上看到。"))
     return redirect("supervision:handoff_detail", uuid=handoff.uuid)
 
 
@@ -156,7 +159,7 @@ def handoff_assign(request: HttpRequest, uuid: Any) -> HttpResponse:
         return _detail(request, _handoff(request, uuid), conflict=exc.message, status=409)
     except ForbiddenError as exc:
         raise PermissionDenied(exc.message) from exc
-    messages.success(request, f"已指定 {form.cleaned_data['department']} 认领。")
+    messages.success(request, _("已指定 %(d)s 认领。") % {"d": form.cleaned_data["department"]})
     return redirect("supervision:handoff_detail", uuid=handoff.uuid)
 
 
@@ -202,7 +205,7 @@ def _notice(request: HttpRequest, number: str) -> RegistrationNotice:
     notice = RegistrationNotice.objects.filter(case=case).select_related("case", "case__centre",
                                                                           "case__applicant").first()
     if notice is None:
-        raise Http404("该办件没有双告知记录（不是登记类事项，或尚未受理）。")
+        raise Http404(_("该办件没有双告知记录（不是登记类事项，或尚未受理）。"))
     return notice
 
 
@@ -221,17 +224,17 @@ def registration(request: HttpRequest, number: str) -> HttpResponse:
                 if scope_form.is_valid():
                     services.update_business_scope(actor=request.user, notice=notice,
                                                    business_scope=scope_form.cleaned_data["business_scope"])
-                    messages.success(request, "经营范围已更新，告知书已按双告知目录重新生成。")
+                    messages.success(request, _("经营范围已更新，告知书已按双告知目录重新生成。"))
                     return redirect("supervision:registration", number=number)
             elif action == "promise":
                 promise_form = PromiseForm(request.POST)
                 if promise_form.is_valid():
                     services.record_promise(actor=request.user, notice=notice,
                                             signer=promise_form.cleaned_data["signer"])
-                    messages.success(request, "已记录申请人签署的承诺书。")
+                    messages.success(request, _("已记录申请人签署的承诺书。"))
                     return redirect("supervision:registration", number=number)
             else:
-                raise Http404("没有这个操作。")
+                raise Http404(_("没有这个操作。"))
         except ValidationError as exc:
             (scope_form if action == "scope" else promise_form).add_service_errors(exc)
         except ConflictError as exc:
@@ -264,7 +267,7 @@ def public_notice(request: HttpRequest, code: str) -> HttpResponse:
     notice = RegistrationNotice.objects.filter(case__tracking_code=code).select_related(
         "case", "case__centre", "case__applicant").first()
     if notice is None:
-        raise Http404("没有找到告知书。")
+        raise Http404(_("没有找到告知书。"))
     return _pdf_response(notice_pdf(notice, request.build_absolute_uri("/")), f"dual-notice-{notice.case.number}.pdf",
                          False)
 

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from onewindow.outbox.models import OutboxStatus
 
@@ -31,29 +32,29 @@ class SubscriberAdmin(admin.ModelAdmin):
     inlines = [AttemptInline]
     actions = ["resend_dead"]
 
-    @admin.display(description="事件")
+    @admin.display(description=_("事件"))
     def events(self, obj):  # type: ignore[no-untyped-def]
-        return ", ".join(obj.event_types) or "全部"
+        return ", ".join(obj.event_types) or str(_("全部"))
 
-    @admin.display(description="重试耗尽")
+    @admin.display(description=_("重试耗尽"))
     def dead_count(self, obj):  # type: ignore[no-untyped-def]
         return selectors.subscriber_messages(obj).filter(status=OutboxStatus.DEAD).count()
 
-    @admin.display(description="投递记录")
+    @admin.display(description=_("投递记录"))
     def log_link(self, obj):  # type: ignore[no-untyped-def]
-        return format_html('<a href="/webhooks/{}/">查看</a>', obj.uuid)
+        return format_html('<a href="/webhooks/{}/">{}</a>', obj.uuid, _("查看"))
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         services.save_subscriber(actor=request.user, subscriber=obj)
 
-    @admin.action(description="重新发送所选订阅的全部重试耗尽消息")
+    @admin.action(description=_("重新发送所选订阅的全部重试耗尽消息"))
     def resend_dead(self, request, queryset):  # type: ignore[no-untyped-def]
         n = 0
         for subscriber in queryset:
             for message in selectors.subscriber_messages(subscriber).filter(status=OutboxStatus.DEAD):
                 services.resend(actor=request.user, message=message)
                 n += 1
-        messages.success(request, f"已重新排队 {n} 条消息。")
+        messages.success(request, _("已重新排队 %(n)d 条消息。") % {"n": n})
 
 
 @admin.register(StaffContact)
@@ -62,7 +63,7 @@ class StaffContactAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "user__first_name")
     autocomplete_fields = ("user",)
 
-    @admin.display(description="手机号码")
+    @admin.display(description=_("手机号码"))
     def masked(self, obj):  # type: ignore[no-untyped-def]
         from onewindow.core.masking import mask_phone
 

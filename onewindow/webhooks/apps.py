@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class WebhooksConfig(AppConfig):
@@ -7,7 +8,7 @@ class WebhooksConfig(AppConfig):
 
     name = "onewindow.webhooks"
     label = "webhooks"
-    verbose_name = "对外推送与消息"
+    verbose_name = _("对外推送与消息")
 
     def ready(self) -> None:
         from django.db.models.signals import post_save

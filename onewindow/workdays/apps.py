@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class WorkdaysConfig(AppConfig):
@@ -6,7 +7,7 @@ class WorkdaysConfig(AppConfig):
 
     name = "onewindow.workdays"
     label = "workdays"
-    verbose_name = "工作日历"
+    verbose_name = _("工作日历")
 
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
