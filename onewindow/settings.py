@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "onewindow.licences",
     "onewindow.shareddata",
     "onewindow.integrated",
+    "onewindow.stats",
     "onewindow.portal",
     "onewindow.demo",
 ]
