@@ -33,11 +33,11 @@ def _compare(scope: Scope, filters: Filters | None = None) -> int:
     return checked
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1, 2, 5])
 def test_random_operations_then_dashboard_equals_full_recount(seed: int) -> None:
     world = StatsWorld()
     rng = random.Random(seed)
-    done = random_activity(world, rng, 120, aware(START, 8))
+    done = random_activity(world, rng, 150, aware(START, 8))
     assert done.get("receive", 0) > 10
     services.flush()
     assert not StatBacklog.objects.exists()
