@@ -9,7 +9,7 @@ import importlib
 import sys
 import time
 
-MODULES = ["calendar", "integrated", "licences", "http", "intake"]
+MODULES = ["calendar", "integrated", "licences", "http", "intake", "stats"]
 
 
 def main() -> int:
