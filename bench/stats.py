@@ -40,6 +40,7 @@ def build(cases: int) -> dict[str, float]:
     templates = list(Case.objects.all())
     rng = random.Random(2)
     batch: list[Case] = []
+    last = timezone.make_aware(dt.datetime(YEAR, 12, 31, 20))  # noqa: DTZ001 (made aware here)
     start = time.perf_counter()
     for n in range(cases):
         t = rng.choice(templates)
@@ -54,7 +55,7 @@ def build(cases: int) -> dict[str, float]:
         for name in ("received_at", "accepted_at", "completed_at", "delivered_at"):
             value = getattr(clone, name)
             if value is not None:
-                setattr(clone, name, min(value + shift, timezone.make_aware(dt.datetime(YEAR, 12, 31, 20))))
+                setattr(clone, name, min(value + shift, last))
         if clone.due_date:
             clone.due_date = clone.due_date + shift
         batch.append(clone)

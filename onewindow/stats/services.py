@@ -33,13 +33,15 @@ def _upsert_sql() -> str:
     columns = ", ".join((*_KEY, *METRICS))
     marks = ", ".join(["%s"] * (len(_KEY) + len(METRICS)))
     updates = ", ".join(f"{m} = {table}.{m} + excluded.{m}" for m in METRICS)
-    return (f"INSERT INTO {table} ({columns}) VALUES ({marks}) "
+    # Only our own table and column names are interpolated; every value is a bound parameter.
+    return (f"INSERT INTO {table} ({columns}) VALUES ({marks}) "  # noqa: S608
             f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET {updates}")
 
 
 def add_to_counters(rows: facts.Rows) -> None:
     """Add `rows` (possibly negative) to the daily counters in one executemany upsert."""
-    params = [[*key, *(metrics.get(m, 0) for m in METRICS)] for key, metrics in rows.items() if metrics]
+    params: list[list[Any]] = [[*key, *(metrics.get(m, 0) for m in METRICS)]
+                               for key, metrics in rows.items() if metrics]
     if not params:
         return
     # Sorted keys: concurrent flushes take the counter rows' locks in the same order (no deadlock).

@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from onewindow.cases import services as cases
-from onewindow.catalog import services as catalog_services
 from onewindow.cases.choices import Channel, DeliveryMethod, Status
 from onewindow.cases.models import Case
+from onewindow.catalog import services as catalog_services
 from onewindow.catalog.choices import CaseKind
 from onewindow.core import clock
 from onewindow.core.errors import DomainError

@@ -7,9 +7,9 @@ import io
 import random
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.db import connection
 
 from onewindow.org.choices import Role
 from onewindow.stats import services
