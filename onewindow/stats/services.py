@@ -10,7 +10,6 @@ that adds (n = n + excluded.n), so concurrent flushes touching the same day/cent
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -25,7 +24,6 @@ from .models import DailyCounter, StatBacklog, StatFact
 logger = logging.getLogger("onewindow.stats")
 
 _KEY = ("day", "centre_id", "department_id", "item_id", "channel", "staff_id")
-_state = threading.local()
 
 
 def _upsert_sql() -> str:
@@ -58,8 +56,6 @@ def mark_dirty(kind: str, object_id: int) -> None:
     """Called inside the business transaction (from the audit-event hook): remember that the object changed,
     and flush once after commit."""
     StatBacklog.objects.create(kind=kind, object_id=object_id)
-    if not enabled():
-        return
     conn = transaction.get_connection()
     # One flush per transaction, however many events it writes (a rolled-back transaction drops the callback
     # together with the backlog rows).
@@ -73,21 +69,6 @@ def _flush_after_commit() -> None:
     except DatabaseError:
         # A deadlock or a busy database: the backlog rows are still there and the next flush takes them.
         logger.exception("stats_flush_failed")
-
-
-def enabled() -> bool:
-    return not getattr(_state, "paused", False)
-
-
-class paused:
-    """Bulk loads (simulate --bulk) switch the after-commit flush off and rebuild once at the end. The backlog
-    rows are still written, so nothing is lost if the rebuild never runs."""
-
-    def __enter__(self) -> None:
-        _state.paused = True
-
-    def __exit__(self, *exc: Any) -> None:
-        _state.paused = False
 
 
 def flush(batch: int = 500) -> int:

@@ -82,3 +82,33 @@ def test_a_visit_after_completion_moves_the_at_most_once_count_of_the_completion
     services.flush()
     assert figures(**day)[None]["at_most_once"] == 0
     assert figures(**day) == recount(**day)
+
+
+def test_the_bulk_path_then_rebuild_then_a_real_step_still_equals_a_full_recount() -> None:
+    from onewindow.cases import services as cases
+    from onewindow.cases.choices import Status
+    from onewindow.cases.models import Case
+    from onewindow.core import clock
+    from onewindow.stats.bulk import bulk_simulate
+
+    world = StatsWorld()
+    end = START + dt.timedelta(days=40)
+    result = bulk_simulate(days=60, rate=30, seed=3, end=end)
+    assert result.cases > 500 and result.ratings > 0
+    services.rebuild()
+    scope = Scope(everything=True)
+    year = {"start": dt.date(2026, 1, 1), "end": dt.date(2026, 12, 31), "scope": scope}
+    totals = figures(by=None, **year)[None]
+    assert totals["completed"] > 0 and totals["ems"] > 0 and totals["instant"] > 0 and totals["bad"] > 0
+    assert 0 < totals["on_time"] < totals["timed"]  # a few were late
+    _compare(scope)
+    # Bulk-written cases go on through the real services, and the counters follow them.
+    open_case = Case.objects.filter(status=Status.ACCEPTED).first()
+    assert open_case is not None
+    with clock.frozen(aware(end + dt.timedelta(days=1))):
+        reviewed = cases.start_review(actor=world.user("approver"), case=open_case)
+    with clock.frozen(aware(end + dt.timedelta(days=1), 15)):
+        cases.decide_case(actor=world.user("approver"), case=reviewed, approve=True, opinion="准予")
+    services.flush()
+    for by in [None, "day", *Dimension.values]:
+        assert figures(by=by, **year) == recount(by=by, **year)
