@@ -154,6 +154,7 @@ def _play(rng: random.Random, day: dt.date, item: ServiceItem, centre: ServiceCe
           staff: Any, calendar: Any, applicants: list[int], serials: dict[str, int], end: dt.date,
           ) -> tuple[Case, list[tuple[str, str, str, dt.datetime, dict[str, Any]]]]:
     received = _at(day, rng)
+    channel: str
     if centre.level == CentreLevel.COUNTY:
         channel = rng.choices([c for c, _w in CHANNEL_MIX], [w for _c, w in CHANNEL_MIX])[0]
     else:
