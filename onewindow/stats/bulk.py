@@ -162,7 +162,9 @@ def _play(rng: random.Random, day: dt.date, item: ServiceItem, centre: ServiceCe
         channel = by_level.get(centre.level, Channel.WINDOW)
     handling = _handling_centre(centre, item)
     prefix = f"{centre.region_code[:6]}{day:%Y%m%d}"
-    serials[prefix] = serials.get(prefix, _last_serial(prefix)) + 1
+    if prefix not in serials:
+        serials[prefix] = _last_serial(prefix)
+    serials[prefix] += 1
     clerk = staff.clerk(centre)
     case = Case(number=f"{prefix}{serials[prefix]:07d}", tracking_code=secrets.token_urlsafe(16),
                 query_password=f"{rng.randrange(10**6):06d}", item=item, guide_id=_guide(item),
