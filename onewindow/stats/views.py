@@ -50,10 +50,7 @@ def _parse(request: HttpRequest, scope: Scope) -> Query:
     """Bad input falls back to defaults (never a 500): an unknown period, slice, date or code is ignored."""
     g = request.GET
     period = g.get("period") if g.get("period") in Period.values else Period.MONTH
-    try:
-        on = dt.date.fromisoformat(g.get("on", ""))
-    except ValueError:
-        on = clock.today()
+    on = _date(g.get("on", ""))
     by = g.get("by") if g.get("by") in Dimension.values else Dimension.CENTRE
     start, end = period_range(period, on)
     from onewindow.cases.permissions import _descendant_ids
@@ -75,6 +72,15 @@ def _parse(request: HttpRequest, scope: Scope) -> Query:
     if channel:
         params["channel"] = channel
     return Query(period, on, start, end, by, filters, params, centre, department, item)
+
+
+def _date(value: str) -> dt.date:
+    """An ISO date within the years the calendar can page through (the previous/next links must exist)."""
+    try:
+        on = dt.date.fromisoformat(value)
+    except ValueError:
+        return clock.today()
+    return on if 2000 <= on.year <= 2100 else clock.today()
 
 
 def _int(value: Any) -> int | None:
@@ -200,10 +206,7 @@ def report(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     if scope.empty:
         return _forbidden(request)
-    try:
-        on = dt.date.fromisoformat(request.GET.get("on", ""))
-    except ValueError:
-        on = clock.today()
+    on = _date(request.GET.get("on", ""))
     start, end = period_range(Period.MONTH, on)
     prev_start, prev_end = period_range(Period.MONTH, shift(Period.MONTH, on, -1))
     total = indicators(figures(start=start, end=end, by=None, scope=scope)[None])

@@ -71,6 +71,11 @@ def test_bad_input_falls_back_to_defaults(world: StatsWorld) -> None:
     response = client.get("/staff/stats/", {"period": "century", "on": "not-a-date", "by": "x", "item": "abc",
                                             "centre": "nowhere"})
     assert response.status_code == 200
+    for on in ["0001-01-01", "9999-12-31"]:
+        for period in ["day", "week", "month", "year"]:
+            assert client.get("/staff/stats/", {"period": period, "on": on}).status_code == 200
+            assert client.get("/staff/stats/export.xlsx", {"period": period, "on": on}).status_code == 200
+        assert client.get("/staff/stats/report/", {"on": on}).status_code == 200
 
 
 def test_export_has_every_table_and_the_report_prints(world: StatsWorld) -> None:
