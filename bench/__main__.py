@@ -9,7 +9,7 @@ import importlib
 import sys
 import time
 
-MODULES = ["calendar", "integrated", "licences", "hall", "outbox", "http", "intake", "crypto", "audit"]
+MODULES = ["calendar", "integrated", "licences", "hall", "outbox", "http", "intake", "caselist", "stats", "crypto", "audit"]
 
 
 def main() -> int:

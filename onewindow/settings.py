@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "onewindow.licences",
     "onewindow.shareddata",
     "onewindow.integrated",
+    "onewindow.stats",
     "onewindow.portal",
     "onewindow.demo",
 ]

@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("onewindow.hall.urls")),
     path("", include("onewindow.ratings.urls")),
     path("", include("onewindow.integrated.urls")),  # 一件事: /yjs/, /my/yjs/, /staff/yjs/
+    path("", include("onewindow.stats.urls")),  # leaders' statistics: /staff/stats/
     path("", include("onewindow.cases.urls")),
     path("", include("onewindow.portal.urls")),
 ]

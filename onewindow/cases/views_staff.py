@@ -92,6 +92,7 @@ class Nav:
     liaison: bool = False
     leader: bool = False
     admin: bool = False
+    stats: bool = False
 
 
 def _nav(request: HttpRequest) -> dict[str, Any]:
@@ -110,6 +111,7 @@ def _nav(request: HttpRequest) -> dict[str, Any]:
             liaison=su or bool(roles & {Role.LIAISON, Role.SECTION_HEAD, Role.SYSTEM_ADMIN}),
             leader=su or bool(roles & {Role.LEADER, Role.HALL_MANAGER}),
             admin=su or Role.SYSTEM_ADMIN in roles,
+            stats=su or bool(roles & {Role.LEADER, Role.SYSTEM_ADMIN}),
         )
         request._staff_nav = cached  # type: ignore[attr-defined]
     return {"nav": cached}

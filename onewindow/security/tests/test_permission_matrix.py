@@ -82,6 +82,10 @@ ROWS: list[Row] = [
     Row("accounts/login/enrol/", "/accounts/login/enrol/", E(ALL=302)),
     Row("accounts/password/", "/accounts/password/", E(ANON=302, APPLICANTS=200, STAFF=200)),
     Row("accounts/password/done/", "/accounts/password/done/", E(ALL=302)),
+    # statistics: leaders (scoped by their binding) and system administrators; the figures' scope is tested in stats/tests
+    Row("staff/stats/", "/staff/stats/", E(ANON=302, APPLICANTS=403, STAFF=403, leader=200, sysadmin=200)),
+    Row("staff/stats/export.xlsx", "/staff/stats/export.xlsx", E(ANON=302, APPLICANTS=403, STAFF=403, leader=200, sysadmin=200)),
+    Row("staff/stats/report/", "/staff/stats/report/", E(ANON=302, APPLICANTS=403, STAFF=403, leader=200, sysadmin=200)),
     Row("staff/security/access/", "/staff/security/access/", E(ANON=302, APPLICANTS=403, STAFF=403, sysadmin=200)),
     Row("i18n/setlang/", "/i18n/setlang/", E(ALL=302)),
     Row("prefs/", "/prefs/", E(ALL=405)),
