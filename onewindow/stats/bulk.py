@@ -126,7 +126,7 @@ def bulk_simulate(*, days: int, rate: float, seed: int = 1, end: dt.date | None 
 
 def _applicants(rng: random.Random, n: int) -> list[int]:
     """A pool of synthetic applicants (area code 990000 does not exist), created once."""
-    existing = list(Applicant.objects.filter(cert_number__startswith="990000").values_list("pk", flat=True)[:n])
+    existing = list(Applicant.objects.filter(name__startswith="模拟", cert_type=CertType.ID_CARD).values_list("pk", flat=True)[:n])
     if len(existing) >= n:
         return existing
     rows = []
@@ -138,7 +138,7 @@ def _applicants(rng: random.Random, n: int) -> list[int]:
                               cert_number=number, cert_index=cert_index(CertType.ID_CARD, number),
                               phone=f"139{i:08d}"))
     Applicant.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
-    return list(Applicant.objects.filter(cert_number__startswith="990000").values_list("pk", flat=True)[:n])
+    return list(Applicant.objects.filter(name__startswith="模拟", cert_type=CertType.ID_CARD).values_list("pk", flat=True)[:n])
 
 
 def _at(day: dt.date, rng: random.Random) -> dt.datetime:

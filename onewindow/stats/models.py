@@ -69,6 +69,101 @@ class DailyCounter(models.Model):
         return f"{self.day} c{self.centre_id} i{self.item_id} {self.channel}"
 
 
+class MonthlyCounter(models.Model):
+    """The same sums rolled up to month × centre × department × item × channel (no staff, no day).
+
+    A county-year is hundreds of thousands of daily rows (every clerk × item × channel × day that saw a case)
+    but only tens of thousands of monthly ones, so a month or year view that is not split by staff or by day
+    reads this table. It is kept by the same upsert as DailyCounter, in the same transaction, and rebuilt with it.
+    """
+
+    month = models.DateField(_("月份"))  # the first day of the month
+    centre_id = models.PositiveIntegerField(_("收件中心"), default=0)
+    department_id = models.PositiveIntegerField(_("部门"), default=0)
+    item_id = models.PositiveIntegerField(_("事项"), default=0)
+    channel = models.CharField(_("渠道"), max_length=12, blank=True, default="")
+
+    received = models.IntegerField(default=0)
+    accepted = models.IntegerField(default=0)
+    refused = models.IntegerField(default=0)
+    completed = models.IntegerField(default=0)
+    instant = models.IntegerField(default=0)
+    timed = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+    overdue = models.IntegerField(default=0)
+    wd_count = models.IntegerField(default=0)
+    wd_sum = models.IntegerField(default=0)
+    at_most_once = models.IntegerField(default=0)
+    zero_visit = models.IntegerField(default=0)
+    online = models.IntegerField(default=0)
+    ems = models.IntegerField(default=0)
+    weekend = models.IntegerField(default=0)
+    ratings = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    bad = models.IntegerField(default=0)
+    bad_followed = models.IntegerField(default=0)
+    handoffs = models.IntegerField(default=0)
+    claimed = models.IntegerField(default=0)
+    integrated = models.IntegerField(default=0)
+    data_calls = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("月统计")
+        verbose_name_plural = _("月统计")
+        constraints = [
+            models.UniqueConstraint(fields=["month", "centre_id", "department_id", "item_id", "channel"],
+                                    name="stats_monthly_key"),
+        ]
+        indexes = [models.Index(fields=["centre_id", "month"], name="stats_monthly_centre_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} c{self.centre_id} i{self.item_id} {self.channel}"
+
+
+class CentreMonthCounter(models.Model):
+    """The coarsest roll-up: month × centre × department. The county's year page (headline, by centre, by centre
+    level, by department, the trend by month) reads a few thousand rows here instead of a county-year's monthly
+    item rows. Kept by the same upsert as the others."""
+
+    month = models.DateField(_("月份"))
+    centre_id = models.PositiveIntegerField(_("收件中心"), default=0)
+    department_id = models.PositiveIntegerField(_("部门"), default=0)
+
+    received = models.IntegerField(default=0)
+    accepted = models.IntegerField(default=0)
+    refused = models.IntegerField(default=0)
+    completed = models.IntegerField(default=0)
+    instant = models.IntegerField(default=0)
+    timed = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+    overdue = models.IntegerField(default=0)
+    wd_count = models.IntegerField(default=0)
+    wd_sum = models.IntegerField(default=0)
+    at_most_once = models.IntegerField(default=0)
+    zero_visit = models.IntegerField(default=0)
+    online = models.IntegerField(default=0)
+    ems = models.IntegerField(default=0)
+    weekend = models.IntegerField(default=0)
+    ratings = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    bad = models.IntegerField(default=0)
+    bad_followed = models.IntegerField(default=0)
+    handoffs = models.IntegerField(default=0)
+    claimed = models.IntegerField(default=0)
+    integrated = models.IntegerField(default=0)
+    data_calls = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("中心月统计")
+        verbose_name_plural = _("中心月统计")
+        constraints = [
+            models.UniqueConstraint(fields=["month", "centre_id", "department_id"], name="stats_centre_month_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} c{self.centre_id} d{self.department_id}"
+
+
 class StatFact(models.Model):
     """What one source object contributes now: a list of [day, centre, department, item, channel, staff,
     {metric: n}] rows."""

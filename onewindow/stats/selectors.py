@@ -18,7 +18,7 @@ from onewindow.org.choices import CentreLevel, Role
 from onewindow.org.models import Department, ServiceCentre, StaffRole
 
 from .choices import AVERAGES, METRICS, RATIOS, Dimension, Indicator, Period
-from .models import DailyCounter
+from .models import CentreMonthCounter, DailyCounter, MonthlyCounter
 
 Totals = dict[str, int]
 
@@ -132,6 +132,8 @@ class Filters:
 
 COUNTER_DIMS = {"centre": "centre_id", "department": "department_id", "item": "item_id", "channel": "channel",
                 "staff": "staff_id", "day": "day"}
+MONTHLY_DIMS = {"centre": "centre_id", "department": "department_id", "item": "item_id", "channel": "channel",
+                "month": "month"}
 
 
 def _zero() -> Totals:
@@ -146,17 +148,41 @@ def centre_levels() -> dict[int, str]:
     return dict(ServiceCentre.objects.values_list("id", "level"))
 
 
+def whole_months(start: dt.date, end: dt.date) -> bool:
+    return start.day == 1 and (end + dt.timedelta(days=1)).day == 1
+
+
 def figures(*, start: dt.date, end: dt.date, by: str | None, scope: Scope, filters: Filters | None = None,
             levels: dict[int, str] | None = None) -> dict[Any, Totals]:
-    """Sums of every metric over [start, end], grouped by a dimension (or one total under the key None)."""
-    qs = DailyCounter.objects.filter(day__gte=start, day__lte=end).filter(scope.q())
-    if filters:
-        qs = qs.filter(filters.q(COUNTER_DIMS))
+    """Sums of every metric over [start, end], grouped by a dimension, by "day" or "month" (or one total under
+    the key None).
+
+    Whole months read a monthly roll-up, an order of magnitude smaller than the daily rows on a county-year:
+    month × centre × department when neither an item nor a channel is involved, month × centre × department ×
+    item × channel when one is (not split by staff or by day); everything else reads the daily rows. Both are kept by the same
+    upsert, so the answer is the same (tests compare both with a full recount)."""
     sums = {m: Sum(m) for m in METRICS}
+    qs: Any
+    coarse = not (filters and (filters.item_id is not None or filters.channel))
+    if by in (None, "month", Dimension.CENTRE, Dimension.LEVEL, Dimension.DEPARTMENT) and coarse and whole_months(
+            start, end):
+        qs = CentreMonthCounter.objects.filter(month__gte=start, month__lte=end)
+        dims = MONTHLY_DIMS
+    elif by not in ("staff", "day") and whole_months(start, end):
+        qs = MonthlyCounter.objects.filter(month__gte=start, month__lte=end)
+        dims = MONTHLY_DIMS
+    elif by == "month":
+        raise ValueError("a monthly breakdown needs whole months")
+    else:
+        qs = DailyCounter.objects.filter(day__gte=start, day__lte=end)
+        dims = COUNTER_DIMS
+    qs = qs.filter(scope.q())
+    if filters:
+        qs = qs.filter(filters.q(dims))
     if by is None:
         row = qs.aggregate(**sums)
         return {None: {m: row[m] or 0 for m in METRICS}}
-    field_name = COUNTER_DIMS["centre" if by == Dimension.LEVEL else by]
+    field_name = dims["centre" if by == Dimension.LEVEL else by]
     result: dict[Any, Totals] = {}
     mapper = level_key(levels if levels is not None else centre_levels()) if by == Dimension.LEVEL else None
     for row in qs.values(field_name).annotate(**sums).order_by():
@@ -164,7 +190,7 @@ def figures(*, start: dt.date, end: dt.date, by: str | None, scope: Scope, filte
         if mapper:
             key = mapper(key)
         if isinstance(key, dt.date):
-            key = key.isoformat()
+            key = key.isoformat()[:7] if by == "month" else key.isoformat()
         bucket = result.setdefault(key, _zero())
         for m in METRICS:
             bucket[m] += row[m] or 0
@@ -187,13 +213,18 @@ def indicators(t: Totals) -> dict[str, float | int | None]:
 
 def trend(*, period: str, start: dt.date, end: dt.date, scope: Scope, filters: Filters | None) -> list[
         tuple[str, Totals]]:
-    daily = figures(start=start, end=end, by="day", scope=scope, filters=filters)
     key_of = bucket_of(period)
     buckets: dict[str, Totals] = {}
     day = start
     while day <= end:
         buckets.setdefault(key_of(day), _zero())
         day += dt.timedelta(days=1)
+    if period == Period.YEAR:  # a year by month: the monthly roll-up, twelve rows per slice
+        monthly = figures(start=start, end=end, by="month", scope=scope, filters=filters)
+        for month, totals in monthly.items():
+            buckets[month] = totals
+        return list(buckets.items())
+    daily = figures(start=start, end=end, by="day", scope=scope, filters=filters)
     for day_iso, totals in daily.items():
         bucket = buckets[key_of(dt.date.fromisoformat(day_iso))]
         for m in METRICS:

@@ -19,33 +19,56 @@ from onewindow.audit.services import record_event
 
 from . import facts
 from .choices import METRICS, FactKind
-from .models import DailyCounter, StatBacklog, StatFact
+from .models import CentreMonthCounter, DailyCounter, MonthlyCounter, StatBacklog, StatFact
 
 logger = logging.getLogger("onewindow.stats")
 
 _KEY = ("day", "centre_id", "department_id", "item_id", "channel", "staff_id")
+_MONTH_KEY = ("month", "centre_id", "department_id", "item_id", "channel")
 
 
-def _upsert_sql() -> str:
-    table = DailyCounter._meta.db_table
-    columns = ", ".join((*_KEY, *METRICS))
-    marks = ", ".join(["%s"] * (len(_KEY) + len(METRICS)))
+def _upsert_sql(table: str, key: tuple[str, ...]) -> str:
+    columns = ", ".join((*key, *METRICS))
+    marks = ", ".join(["%s"] * (len(key) + len(METRICS)))
     updates = ", ".join(f"{m} = {table}.{m} + excluded.{m}" for m in METRICS)
     # Only our own table and column names are interpolated; every value is a bound parameter.
     return (f"INSERT INTO {table} ({columns}) VALUES ({marks}) "  # noqa: S608
-            f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET {updates}")
+            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}")
+
+
+_CENTRE_MONTH_KEY = ("month", "centre_id", "department_id")
 
 
 def add_to_counters(rows: facts.Rows) -> None:
-    """Add `rows` (possibly negative) to the daily counters in one executemany upsert."""
-    params: list[list[Any]] = [[*key, *(metrics.get(m, 0) for m in METRICS)]
-                               for key, metrics in rows.items() if metrics]
+    """Add `rows` (possibly negative) to the daily counters and their two monthly roll-ups, one executemany
+    upsert each, in the caller's transaction."""
+    params: list[list[Any]] = []
+    monthly: dict[tuple[Any, ...], list[int]] = {}
+    centre_monthly: dict[tuple[Any, ...], list[int]] = {}
+    for key, metrics in rows.items():
+        if not metrics:
+            continue
+        values = [metrics.get(m, 0) for m in METRICS]
+        params.append([*key, *values])
+        day, centre, department, item, channel, _staff = key
+        month = str(day)[:7] + "-01"
+        for rollup, rollup_key in ((monthly, (month, centre, department, item, channel)),
+                                   (centre_monthly, (month, centre, department))):
+            bucket = rollup.setdefault(rollup_key, [0] * len(METRICS))
+            for i, n in enumerate(values):
+                bucket[i] += n
     if not params:
         return
-    # Sorted keys: concurrent flushes take the counter rows' locks in the same order (no deadlock).
+    # Sorted keys and a fixed table order (daily, monthly, centre-monthly): concurrent flushes take the counter
+    # rows' locks in the same order, so they wait for each other instead of deadlocking.
     params.sort(key=lambda p: tuple(p[:6]))
     with connection.cursor() as cursor:
-        cursor.executemany(_upsert_sql(), params)
+        cursor.executemany(_upsert_sql(DailyCounter._meta.db_table, _KEY), params)
+        for model, key, rollup in ((MonthlyCounter, _MONTH_KEY, monthly),
+                                   (CentreMonthCounter, _CENTRE_MONTH_KEY, centre_monthly)):
+            rollup_params = sorted([*k, *v] for k, v in rollup.items() if any(v))
+            if rollup_params:
+                cursor.executemany(_upsert_sql(model._meta.db_table, key), rollup_params)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -128,6 +151,8 @@ def rebuild(*, actor: Any = None, batch: int = 2000, progress: Any = None) -> di
         StatBacklog.objects.all().delete()
         StatFact.objects.all().delete()
         DailyCounter.objects.all().delete()
+        MonthlyCounter.objects.all().delete()
+        CentreMonthCounter.objects.all().delete()
         totals: facts.Rows = {}
         for kind in FactKind:
             model = facts.source_model(kind)
