@@ -64,11 +64,11 @@ def add_to_counters(rows: facts.Rows) -> None:
     params.sort(key=lambda p: tuple(p[:6]))
     with connection.cursor() as cursor:
         cursor.executemany(_upsert_sql(DailyCounter._meta.db_table, _KEY), params)
-        for model, key, rollup in ((MonthlyCounter, _MONTH_KEY, monthly),
-                                   (CentreMonthCounter, _CENTRE_MONTH_KEY, centre_monthly)):
+        for model, columns, rollup in ((MonthlyCounter, _MONTH_KEY, monthly),
+                                       (CentreMonthCounter, _CENTRE_MONTH_KEY, centre_monthly)):
             rollup_params = sorted([*k, *v] for k, v in rollup.items() if any(v))
             if rollup_params:
-                cursor.executemany(_upsert_sql(model._meta.db_table, key), rollup_params)
+                cursor.executemany(_upsert_sql(model._meta.db_table, columns), rollup_params)
 
 
 # ---------------------------------------------------------------------------------------------
