@@ -389,6 +389,11 @@ ONEWINDOW_SIGNER = env_str("ONEWINDOW_SIGNER", "onewindow.licences.signing.Local
 # comma-separated class paths. The admin cannot point a data source at any other code.
 ONEWINDOW_SHAREDDATA_EXTRA_ADAPTERS = env_list("ONEWINDOW_SHAREDDATA_EXTRA_ADAPTERS", "")
 
+# ---- Benchmarks (bench/) ----
+# ONEWINDOW_BENCH: turns on the bench-only baseline views under /_bench/ (a no-op page and a one-INSERT write) that
+# `make bench` measures the real pages against. Off everywhere else: with it off those URLs answer 404.
+ONEWINDOW_BENCH = env_bool("ONEWINDOW_BENCH", False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from onewindow.core import bench_views
 from onewindow.core import views as core_views
 
 admin.site.site_header = "一窗通办 管理后台"
@@ -14,6 +15,9 @@ admin.site.index_title = "事项目录、服务网络与工作日历"
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("healthz/", core_views.healthz),
+    # Baselines for `make bench`: 404 unless settings.ONEWINDOW_BENCH is on (see onewindow/core/bench_views.py).
+    path("_bench/noop/", bench_views.noop, name="bench_noop"),
+    path("_bench/insert/", bench_views.one_insert, name="bench_insert"),
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
