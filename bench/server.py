@@ -216,6 +216,13 @@ class Server:
         self.log = BENCH_VAR / "gunicorn.log"
 
     def __enter__(self) -> Server:
+        try:
+            return self._start()
+        except BaseException:
+            self.__exit__()  # never leave a server behind
+            raise
+
+    def _start(self) -> Server:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]

@@ -347,6 +347,13 @@ ONEWINDOW_RATE_LIMITS = {
     "licence_verify_ip": env_rate("RATE_LICENCE_VERIFY_IP", "60/60"),
 }
 
+# Seconds an anonymous visitor's tracking page (/track/<code>/) may be served without looking at the database
+# (a micro-cache in front of the versioned page cache): a status change shows within this many seconds. The SMS
+# announcing a change is sent after commit through the outbox, so it rarely arrives sooner. 0 turns it off (the
+# default in tests, which look at a page right after changing the case).
+ONEWINDOW_TRACK_MICROCACHE_SECONDS = env_int(
+    "ONEWINDOW_TRACK_MICROCACHE_SECONDS", 0 if os.environ.get("ONEWINDOW_TESTING") == "1" else 5)
+
 # SMS: the backend class (LogBackend for trials, HttpGatewayBackend for the county's SMS platform).
 ONEWINDOW_SMS_BACKEND = env_str(
     "ONEWINDOW_SMS_BACKEND",
