@@ -133,10 +133,7 @@ def generate_cases(n: int, county: dict[str, Any], applicant_ids: list[int]) -> 
     with transaction.atomic():
         with connection.cursor() as cursor:
             if pg:
-                sql = f'COPY "{table}" ({", ".join(columns)}) FROM STDIN'
-                with cursor.cursor.copy(sql) as copy:
-                    for row in rows():
-                        copy.write_row(row)
+                _generate_in_postgres(cursor, n, county, applicant_ids, fields, defaults, now, span)
             else:
                 placeholders = ", ".join(["%s"] * len(columns))
                 sql = f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({placeholders})'  # noqa: S608
@@ -151,6 +148,63 @@ def generate_cases(n: int, county: dict[str, Any], applicant_ids: list[int]) -> 
     with connection.cursor() as cursor:
         cursor.execute(f'ANALYZE "{table}"' if pg else "ANALYZE")
     return time.perf_counter() - started
+
+
+def _generate_in_postgres(cursor: Any, n: int, county: dict[str, Any], applicant_ids: list[int], fields: list[Any],
+                          defaults: dict[str, Any], now: dt.datetime, span: float) -> None:
+    """The same rows as the Python generator, computed by PostgreSQL itself (INSERT … SELECT over
+    generate_series): a million rows in a fraction of the time a client-side COPY takes."""
+    items = county["items"]
+    centres = county["centres"]
+    county_id, towns = centres[0].pk, [c.pk for c in centres[1:]]
+    params: dict[str, Any] = {
+        "n": n, "now": now, "span": span, "county": county_id, "towns": towns, "apps": applicant_ids,
+        "items": [i.pk for i in items], "guides": [i.guides.get(status="published").pk for i in items],
+        "depts": [i.department_id for i in items], "sections": [i.section_id for i in items],
+        "days": [i.promised_days for i in items], "mix": STATUS_MIX,
+    }
+    computed = {
+        "number": "'BENCH' || lpad(i::text, 12, '0')",
+        "tracking_code": "'bench' || lpad(i::text, 20, '0')",
+        "query_password": "'000000'",
+        "item": "(%(items)s::bigint[])[1 + i %% cardinality(%(items)s::bigint[])]",
+        "guide": "(%(guides)s::bigint[])[1 + i %% cardinality(%(items)s::bigint[])]",
+        "department": "(%(depts)s::bigint[])[1 + i %% cardinality(%(items)s::bigint[])]",
+        "section": "(%(sections)s::bigint[])[1 + i %% cardinality(%(items)s::bigint[])]",
+        "promised_days": "(%(days)s::int[])[1 + i %% cardinality(%(items)s::bigint[])]",
+        "applicant": "(%(apps)s::bigint[])[1 + i %% cardinality(%(apps)s::bigint[])]",
+        "channel": "'window'",
+        "centre": "centre",
+        "handling_centre": "CASE WHEN centre = %(county)s OR i %% 2 = 1 THEN %(county)s ELSE centre END",
+        "received_at": "received", "created_at": "received", "updated_at": "received",
+        "contact_phone": "'13700000000'", "visits": "1", "version": "3",
+        "status": "CASE WHEN st = 'archived_like' THEN 'approved' ELSE st END",
+        "accepted_at": "CASE WHEN st IN ('received', 'refused') THEN NULL ELSE received + interval '5 minutes' END",
+        "clock_start": "CASE WHEN st IN ('received', 'refused') THEN NULL ELSE (received + interval '5 minutes')::date END",
+        "due_date": "CASE WHEN st IN ('received', 'refused') THEN NULL ELSE (received + interval '5 minutes')::date + 7 END",
+        "warn_on": "CASE WHEN st IN ('received', 'refused') THEN NULL ELSE (received + interval '5 minutes')::date + 5 END",
+        "completed_at": "CASE WHEN st IN ('approved', 'archived_like', 'denied') THEN received + interval '3 days' END",
+        "working_days_used": "CASE WHEN st IN ('approved', 'archived_like', 'denied') THEN 3 END",
+        "archived_at": "CASE WHEN st = 'archived_like' THEN received + interval '10 days' END",
+    }
+    select = []
+    for f in fields:
+        if f.name in computed:
+            select.append(computed[f.name])
+        else:
+            params[f"d_{f.name}"] = defaults[f.name]
+            select.append(f"%(d_{f.name})s")
+    # Open cases are the recent ones: an "accepted"/"in_review" row older than ~5 weeks is finished instead.
+    inner = ("SELECT i, received, centre, CASE WHEN raw IN ('accepted', 'in_review') "
+             "AND received < %(now)s - interval '37 days' THEN 'approved' ELSE raw END AS st FROM ("
+             "SELECT i, %(now)s - ((%(n)s - i) * %(span)s) * interval '1 second' AS received, "
+             "CASE WHEN i %% 10 < 7 THEN %(county)s "
+             "ELSE (%(towns)s::bigint[])[1 + i %% cardinality(%(towns)s::bigint[])] END AS centre, "
+             "(%(mix)s::text[])[1 + (i * 7919) %% cardinality(%(mix)s::text[])] AS raw "
+             "FROM generate_series(0, %(n)s - 1) AS g(i)) AS base")
+    table = fields[0].model._meta.db_table
+    cursor.execute(f'INSERT INTO "{table}" ({", ".join(f.column for f in fields)}) '  # noqa: S608 - model columns
+                   f"SELECT {', '.join(select)} FROM ({inner}) AS x", params)
 
 
 def explain_list(user: Any, path: str) -> list[dict[str, Any]]:
@@ -198,7 +252,7 @@ def main(quick: bool = False) -> list[dict[str, Any]]:
     cookie = session_cookie(clerk)
     targets = {"default": "/staff/cases/", "filtered": "/staff/cases/?status=in_review"}
     plans = {name: explain_list(clerk, path)[:5] for name, path in targets.items()}
-    seconds, n_rounds = (3.0, 1) if quick else (5.0, 3)
+    seconds, n_rounds = (3.0, 1) if quick else (5.0, 2)
     rows: list[dict[str, Any]] = []
     with Server() as server:
         status, body = server.get(targets["default"], cookie)

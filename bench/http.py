@@ -35,7 +35,7 @@ def main(quick: bool = False) -> list[dict[str, Any]]:
     prepare()
     world, case = build_world()
     cookie = session_cookie(world.user("clerk"))
-    seconds, n_rounds = (2.0, 1) if quick else (5.0, 3)
+    seconds, n_rounds = (2.0, 1) if quick else (5.0, 2)
     rows: list[dict[str, Any]] = []
     with Server() as server:
         detail_path = f"/staff/cases/{case.number}/"
