@@ -200,7 +200,7 @@ def _generate_in_postgres(cursor: Any, n: int, county: dict[str, Any], applicant
              "SELECT i, %(now)s - ((%(n)s - i) * %(span)s) * interval '1 second' AS received, "
              "CASE WHEN i %% 10 < 7 THEN %(county)s "
              "ELSE (%(towns)s::bigint[])[1 + i %% cardinality(%(towns)s::bigint[])] END AS centre, "
-             "(%(mix)s::text[])[1 + (i * 7919) %% cardinality(%(mix)s::text[])] AS raw "
+             "(%(mix)s::text[])[(1 + (i::bigint * 7919) %% cardinality(%(mix)s::text[]))::int] AS raw "
              "FROM generate_series(0, %(n)s - 1) AS g(i)) AS base")
     table = fields[0].model._meta.db_table
     cursor.execute(f'INSERT INTO "{table}" ({", ".join(f.column for f in fields)}) '  # noqa: S608 - model columns
