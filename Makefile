@@ -40,6 +40,7 @@ schema-check: install
 	ONEWINDOW_TESTING=1 $(BIN)/onewindow spectacular --file var/openapi-check.yaml --validate
 	diff -u docs/api/openapi.yaml var/openapi-check.yaml && echo "OpenAPI schema: no drift"
 
+## make bench: every benchmark under bench/ (gunicorn + PostgreSQL when DATABASE_URL is set); table + bench/results/.
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
