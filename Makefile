@@ -51,6 +51,7 @@ messages: install
 messages-check: install
 	$(BIN)/python scripts/check_messages.py
 
+## make bench: every benchmark under bench/ (gunicorn + PostgreSQL when DATABASE_URL is set); table + bench/results/.
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
 

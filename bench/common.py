@@ -38,13 +38,36 @@ def rate(fn: Callable[[], Any], *, min_seconds: float = 1.0, min_calls: int = 10
             return calls / elapsed
 
 
-def write_results(name: str, rows: list[dict[str, Any]]) -> Path:
+def machine() -> dict[str, Any]:
+    """Where the figures come from: they are only comparable with figures from the same machine."""
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        cpu = platform.processor()
+    memory_gb = None
+    try:
+        memory_gb = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    except (ValueError, OSError, AttributeError):
+        pass
+    return {"python": platform.python_version(), "cpus": os.cpu_count(), "cpu": cpu, "memory_gb": memory_gb,
+            "system": f"{platform.system()} {platform.release()}", "host": platform.node()}
+
+
+def database_label() -> str:
+    """The database the run used, without credentials: host/name for PostgreSQL, "sqlite" otherwise."""
+    return os.environ.get("DATABASE_URL", "sqlite").split("@")[-1]
+
+
+def write_results(name: str, rows: list[dict[str, Any]], extra: dict[str, Any] | None = None) -> Path:
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"
-    payload = {"benchmark": name, "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
-               "database": os.environ.get("DATABASE_URL", "sqlite").split("@")[-1], "rows": rows,
-               "at": time.strftime("%Y-%m-%dT%H:%M:%S")}
-    path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+    payload = {"benchmark": name, "machine": machine(), "database": database_label(), "rows": rows,
+               "at": time.strftime("%Y-%m-%dT%H:%M:%S"), **(extra or {})}
+    path.write_text(json.dumps(payload, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     return path
 
 

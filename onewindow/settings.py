@@ -426,6 +426,13 @@ ONEWINDOW_RATE_LIMITS = {
     "pii_reveal_user": env_rate("RATE_PII_REVEAL_USER", "60/3600"),
 }
 
+# Seconds an anonymous visitor's tracking page (/track/<code>/) may be served without looking at the database
+# (a micro-cache in front of the versioned page cache): a status change shows within this many seconds. The SMS
+# announcing a change is sent after commit through the outbox, so it rarely arrives sooner. 0 turns it off (the
+# default in tests, which look at a page right after changing the case).
+ONEWINDOW_TRACK_MICROCACHE_SECONDS = env_int(
+    "ONEWINDOW_TRACK_MICROCACHE_SECONDS", 0 if os.environ.get("ONEWINDOW_TESTING") == "1" else 5)
+
 # SMS: the backend class (LogBackend for trials, HttpGatewayBackend for the county's SMS platform).
 ONEWINDOW_SMS_BACKEND = env_str(
     "ONEWINDOW_SMS_BACKEND",
@@ -493,6 +500,11 @@ ONEWINDOW_PII_ENCRYPT = env_bool("ONEWINDOW_PII_ENCRYPT", True)
 # Adapter classes a data source may name besides the built-in ones (HTTP JSON, licence library, demo sandbox):
 # comma-separated class paths. The admin cannot point a data source at any other code.
 ONEWINDOW_SHAREDDATA_EXTRA_ADAPTERS = env_list("ONEWINDOW_SHAREDDATA_EXTRA_ADAPTERS", "")
+
+# ---- Benchmarks (bench/) ----
+# ONEWINDOW_BENCH: turns on the bench-only baseline views under /_bench/ (a no-op page and a one-INSERT write) that
+# `make bench` measures the real pages against. Off everywhere else: with it off those URLs answer 404.
+ONEWINDOW_BENCH = env_bool("ONEWINDOW_BENCH", False)
 
 LOGGING = {
     "version": 1,

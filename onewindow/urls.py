@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from onewindow.core import bench_views
 from onewindow.core import views as core_views
 from onewindow.security import views as security_views
 
@@ -18,6 +19,9 @@ urlpatterns = [
     path("healthz/", core_views.healthz),
     # The admin's own password-only login would skip the second factor: it goes to the staff login instead.
     path("admin/login/", security_views.admin_login_redirect, name="admin_login_redirect"),
+    # Baselines for `make bench`: 404 unless settings.ONEWINDOW_BENCH is on (see onewindow/core/bench_views.py).
+    path("_bench/noop/", bench_views.noop, name="bench_noop"),
+    path("_bench/insert/", bench_views.one_insert, name="bench_insert"),
     path("admin/", admin.site.urls),
     path("accounts/login/", security_views.login_view, name="login"),
     path("", include("onewindow.security.urls")),

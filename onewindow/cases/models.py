@@ -177,6 +177,8 @@ class Case(models.Model):
             models.Index(fields=["section", "status", "due_date"]),
             models.Index(fields=["centre", "status", "received_at"]),
             models.Index(fields=["applicant", "received_at"]),
+            # The staff list's default order: without it a page sorts every visible case (bench/caselist.py).
+            models.Index(fields=["-received_at", "-id"], name="cases_case_list_order"),
         ]
         permissions = [
             ("intake_case", _("窗口收件受理")),

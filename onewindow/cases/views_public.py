@@ -41,9 +41,12 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -317,24 +320,95 @@ def _track_not_found(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/public/track_not_found.html", status=404)
 
 
+# The tracking page is the most-read public page (every SMS carries its link), and it changes only when the
+# case does. Its body (everything below the site header) is the same for every visitor but the applicant, so
+# it is cached under the case's version (bumped by every service that changes the case), its latest rating
+# and today's date (the due-date badge): a change shows on the next request, and the TTL only bounds what a
+# change made outside the services could leave stale. For an anonymous visitor without a session (the usual
+# case: a link opened from an SMS) the whole page is cached the same way, keyed also by language and display
+# cookies, with the CSRF token of the header forms put in per request; in front of that, a micro-cache by
+# tracking code (settings.ONEWINDOW_TRACK_MICROCACHE_SECONDS, 5 s) spares even the version lookup.
+# bench/http.py measures the effect.
+TRACK_CACHE_SECONDS = 300
+_CSRF_PLACEHOLDER = "csrfPLACEHOLDERcsrfPLACEHOLDERcsrfPLACEHOLDERcsrfPLACEHOLDERcsrf"
+
+
+def _track_head(code: str) -> tuple[int, int, int | None, str, int | None] | None:
+    """(case id, version, applicant's user id, item name, latest rating id) in one indexed lookup. Hand-written
+    SQL: on a cache hit this is the page's only query, and building it through the ORM cost more than the
+    rest of the request (bench/http.py)."""
+    from django.db import connection
+
+    from onewindow.ratings.models import Rating
+
+    from .models import Applicant
+
+    case_t, applicant_t = Case._meta.db_table, Applicant._meta.db_table
+    item_t, rating_t = ServiceItem._meta.db_table, Rating._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.id, c.version, a.user_id, i.name, (SELECT MAX(r.id) FROM {rating_t} r WHERE r.case_id = c.id) "  # noqa: S608 - table names from model meta
+            f"FROM {case_t} c JOIN {applicant_t} a ON a.id = c.applicant_id JOIN {item_t} i ON i.id = c.item_id "
+            "WHERE c.tracking_code = %s", [code])
+        row = cursor.fetchone()
+    return tuple(row) if row else None  # type: ignore[return-value]
+
+
 @private_page
 def track(request: HttpRequest, code: str) -> HttpResponse:
     wait = rate_wait("track_page_ip", _client_ip(request))
     if wait:
         return _too_many(request, wait)
     rate_hit("track_page_ip", _client_ip(request))
-    case = _case_queryset().filter(tracking_code=code).first() if len(code) <= 32 else None
-    if case is None:
+    anonymous = settings.SESSION_COOKIE_NAME not in request.COOKIES
+    micro_key = (f"track-micro:{code}:{translation.get_language()}:{request.COOKIES.get('elder', '')}:"
+                 f"{request.COOKIES.get('fontscale', '')}")
+    micro_seconds = settings.ONEWINDOW_TRACK_MICROCACHE_SECONDS
+    if anonymous and micro_seconds and len(code) <= 32:
+        page = cache.get(micro_key)
+        if page is not None:
+            from django.middleware.csrf import get_token
+
+            return HttpResponse(page.replace(_CSRF_PLACEHOLDER, get_token(request)))
+    head = _track_head(code) if len(code) <= 32 else None
+    if head is None:
         # 一件事: a bundle's tracking code shows the whole bundle (all its child cases) on one page.
         from onewindow.integrated.views import track_bundle
 
         bundle_page = track_bundle(request, code)
         return bundle_page if bundle_page is not None else _track_not_found(request)
-    return render(request, "cases/public/track.html", {
-        "case": case, "steps": _timeline(case, list(case.events.all()), owner=False),
-        "notices": _notices(case, TRACK_PAGE_NOTICE_KINDS), "due": _due(case),
-        "is_owner": request.user.is_authenticated and case.applicant.user_id == request.user.pk,
-    })
+    pk, version, owner_id, item_name, rating_mark = head
+    key = f"track:{pk}:{version}:{rating_mark}:{timezone.localdate()}:{translation.get_language()}"
+    if anonymous:
+        # Anonymous and without a session: no user, no messages; the page varies only by the display cookies.
+        from django.middleware.csrf import get_token
+
+        page_key = f"{key}:page:{request.COOKIES.get('elder', '')}:{request.COOKIES.get('fontscale', '')}"
+        page = cache.get(page_key)
+        if page is None:
+            page = render_to_string("cases/public/track.html", {
+                "body": mark_safe(_track_body(request, key, pk, is_owner=False)),  # noqa: S308 - our own template
+                "item_name": item_name, "csrf_token": _CSRF_PLACEHOLDER}, request=request)
+            cache.set(page_key, page, TRACK_CACHE_SECONDS)
+        if micro_seconds:
+            cache.set(micro_key, page, micro_seconds)
+        return HttpResponse(page.replace(_CSRF_PLACEHOLDER, get_token(request)))
+    is_owner = request.user.is_authenticated and owner_id == request.user.pk
+    body = _track_body(request, key, pk, is_owner=is_owner)
+    return render(request, "cases/public/track.html", {"body": mark_safe(body), "item_name": item_name})  # noqa: S308
+
+
+def _track_body(request: HttpRequest, key: str, pk: int, *, is_owner: bool) -> str:
+    body = None if is_owner else cache.get(f"{key}:body")
+    if body is None:
+        case = _case_queryset().get(pk=pk)
+        body = render_to_string("cases/public/_track_body.html", {
+            "case": case, "steps": _timeline(case, list(case.events.all()), owner=False),
+            "notices": _notices(case, TRACK_PAGE_NOTICE_KINDS), "due": _due(case), "is_owner": is_owner,
+        }, request=request)
+        if not is_owner:
+            cache.set(f"{key}:body", body, TRACK_CACHE_SECONDS)
+    return body
 
 
 @private_page

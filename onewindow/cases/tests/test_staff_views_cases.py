@@ -353,3 +353,25 @@ def test_a_received_case_is_accepted_from_its_page_with_a_pending_material(clien
     assert response.status_code == 302
     case.refresh_from_db()
     assert not case.has_pending_materials
+
+
+def test_the_case_list_count_stops_at_the_cap_and_asks_for_a_filter(client, clerk, county, item, monkeypatch):
+    from onewindow.cases.views_staff import CappedPaginator
+
+    for seed in range(4):
+        _accepted(clerk, county, item, seed=20 + seed)
+    client.force_login(clerk)
+    html = client.get(reverse("cases:case_list")).content.decode()
+    assert "共 4 件" in html
+    monkeypatch.setattr(CappedPaginator, "cap", 3)
+    html = client.get(reverse("cases:case_list")).content.decode()
+    assert "超过 3 件，请用筛选条件缩小范围" in html and "共 4 件" not in html
+    assert len(client.get(reverse("cases:case_list")).context["rows"]) == 4  # the rows are all still listed
+
+
+def test_the_case_list_offers_only_items_the_user_has_cases_of(client, clerk, county, item, dept):
+    other = make_item(dept, basic_code="000123456777", name="无办件事项")
+    _accepted(clerk, county, item, seed=30)
+    client.force_login(clerk)
+    choices = [c[1] for c in client.get(reverse("cases:case_list")).context["form"].fields["item"].choices]
+    assert item.name in choices and other.name not in choices

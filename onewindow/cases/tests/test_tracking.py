@@ -178,3 +178,52 @@ def test_the_tracking_page_is_rate_limited_per_ip(client, case, settings):
     assert _track(client, case, REMOTE_ADDR="10.0.0.9").status_code == 429
     assert _track(client, case, REMOTE_ADDR="10.0.0.10").status_code == 200
     assert client.get(reverse("cases:track", args=["guess"]), REMOTE_ADDR="10.0.0.9").status_code == 429
+
+
+# ---- The tracking page's caches (views_public.track): a change shows at once; tokens are never shared ----
+
+
+def test_a_cached_tracking_page_shows_a_change_on_the_next_request(client, case, clerk):
+    assert "已收件" in _track(client, case).content.decode()
+    assert "已收件" in _track(client, case).content.decode()  # now from the cache
+    services.accept_case(actor=clerk, case=case)
+    html = _track(client, case).content.decode()
+    assert "已受理" in html and "已收件" not in html.split('class="status-line"')[1][:200]
+
+
+def test_a_cached_tracking_page_carries_each_visitors_own_csrf_token(case):
+    from django.test import Client
+
+    first, second = Client(), Client()
+    page_one = _track(first, case).content.decode()
+    page_two = _track(second, case).content.decode()
+    assert "PLACEHOLDER" not in page_one and "PLACEHOLDER" not in page_two
+    token_one = page_one.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    token_two = page_two.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    assert token_one != token_two
+    assert first.cookies["csrftoken"].value != second.cookies["csrftoken"].value
+    # The language form in the header posts with the token of the cached page.
+    response = second.post("/i18n/setlang/", {"language": "en", "csrfmiddlewaretoken": token_two})
+    assert response.status_code == 302
+
+
+def test_the_micro_cache_serves_an_anonymous_visitor_for_a_few_seconds_only(client, case, clerk, settings):
+    settings.ONEWINDOW_TRACK_MICROCACHE_SECONDS = 5
+    assert "已收件" in _track(client, case).content.decode()
+    services.accept_case(actor=clerk, case=case)
+    # Within the micro-cache's seconds an anonymous visitor may still see the old state ...
+    assert "已收件" in _track(client, case).content.decode()
+    # ... and once it has expired (cleared here) the new one.
+    assert cache.delete(f"track-micro:{case.tracking_code}:zh-hans::")
+    assert "已受理" in _track(client, case).content.decode()
+
+
+def test_the_applicant_always_sees_a_fresh_page_with_their_own_link(client, case, clerk):
+    from django.contrib.auth import get_user_model
+
+    owner = get_user_model().objects.create_user(username="owner-app", password="x" * 12)
+    services.upsert_applicant(person(3, name="王小明", phone="13912345678"), user=owner)
+    assert "my/cases/" not in _track(client, case).content.decode()  # the public page is now cached
+    client.force_login(owner)
+    html = _track(client, case).content.decode()
+    assert reverse("cases:my_case_detail", args=[case.number]) in html

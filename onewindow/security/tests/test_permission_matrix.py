@@ -73,6 +73,9 @@ UUID0 = "00000000-0000-0000-0000-000000000000"
 ROWS: list[Row] = [
     # --- platform -------------------------------------------------------------------------------------------
     Row("healthz", "/healthz", PUBLIC),
+    # the benchmarks' baselines exist only when settings.ONEWINDOW_BENCH is on (never in production)
+    Row("_bench/noop/", "/_bench/noop/", E(ALL=404)),
+    Row("_bench/insert/", "/_bench/insert/", E(ALL=405)),  # POST only; a POST is 404 when off (core/tests)
     Row("healthz/", "/healthz/", PUBLIC),
     Row("admin/login/", "/admin/login/", E(ALL=302)),
     Row("admin/", "/admin/", E(ANON=302, APPLICANTS=302, STAFF=200), prefix=True),
