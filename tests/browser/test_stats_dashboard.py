@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from onewindow.testing import PASSWORD
+from onewindow.testing import browser_staff_login
 
 START = dt.date(2026, 3, 2)
 
@@ -37,10 +37,7 @@ def test_the_leader_drills_down_and_exports_to_excel(page: Any, world: Any) -> N
 
     assert not StatBacklog.objects.exists()  # every commit was folded in
     leader = make_user("leader_zhou", Role.LEADER)
-    page.goto("/accounts/login/")
-    page.locator("#id_username").fill(leader.username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("#id_password").press("Enter")
+    browser_staff_login(page, None, leader.username)  # password + TOTP, as every staff member logs in
     expect(page).to_have_url(re.compile(r"/staff/$"))
     page.get_by_role("link", name="统计分析").click()
     expect(page.locator("h1")).to_contain_text("统计分析")
