@@ -170,7 +170,10 @@ def _actor_name(actor: Any) -> str:
 
 def _lock(case: Case | int) -> Case:
     pk = case.pk if isinstance(case, Case) else case
-    return Case.objects.select_for_update().select_related("item", "centre", "applicant").get(pk=pk)
+    # of=("self",): lock the case row only. A plain FOR UPDATE over the join would also lock the item, the
+    # centre and the applicant, so every clerk of a centre would queue behind each other (and, with the
+    # statistics fold locking cases after commit, could deadlock).
+    return Case.objects.select_for_update(of=("self",)).select_related("item", "centre", "applicant").get(pk=pk)
 
 
 def _require(case: Case, allowed: Iterable[str], what: str) -> None:

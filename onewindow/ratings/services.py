@@ -126,7 +126,7 @@ def rate_case(
         case = Case.objects.filter(tracking_code=code).first() if code and len(code) <= 32 else None
     if case is None:
         raise ValidationError({"case": [_("找不到该办件，请核对查询码或扫描办件通知书上的二维码。")]})
-    case = Case.objects.select_for_update().select_related("centre", "handling_centre").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("centre", "handling_centre").get(pk=case.pk)
     open_stages = case_stages_open(case)
     if stage is None:
         stage = Stage.COMPLETION if Stage.COMPLETION in open_stages else (open_stages[0] if open_stages else "")
