@@ -21,15 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from .choices import FactKind
 
 
-class DailyCounter(models.Model):
-    # Plain integer ids, 0 meaning "none", instead of nullable foreign keys: NULLs never collide in a unique
-    # index, and the upsert (INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n) needs a key that does.
-    day = models.DateField(_("日期"))
-    centre_id = models.PositiveIntegerField(_("收件中心"), default=0)
-    department_id = models.PositiveIntegerField(_("部门"), default=0)
-    item_id = models.PositiveIntegerField(_("事项"), default=0)
-    channel = models.CharField(_("渠道"), max_length=12, blank=True, default="")
-    staff_id = models.PositiveIntegerField(_("工作人员"), default=0)
+class Metrics(models.Model):
+    """The additive columns every counter table carries, one per choices.METRICS entry."""
 
     received = models.IntegerField(default=0)
     accepted = models.IntegerField(default=0)
@@ -54,6 +47,20 @@ class DailyCounter(models.Model):
     claimed = models.IntegerField(default=0)
     integrated = models.IntegerField(default=0)
     data_calls = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class DailyCounter(Metrics):
+    # Plain integer ids, 0 meaning "none", instead of nullable foreign keys: NULLs never collide in a unique
+    # index, and the upsert (INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n) needs a key that does.
+    day = models.DateField(_("日期"))
+    centre_id = models.PositiveIntegerField(_("收件中心"), default=0)
+    department_id = models.PositiveIntegerField(_("部门"), default=0)
+    item_id = models.PositiveIntegerField(_("事项"), default=0)
+    channel = models.CharField(_("渠道"), max_length=12, blank=True, default="")
+    staff_id = models.PositiveIntegerField(_("工作人员"), default=0)
 
     class Meta:
         verbose_name = _("日统计")
@@ -69,7 +76,7 @@ class DailyCounter(models.Model):
         return f"{self.day} c{self.centre_id} i{self.item_id} {self.channel}"
 
 
-class MonthlyCounter(models.Model):
+class MonthlyCounter(Metrics):
     """The same sums rolled up to month × centre × department × item × channel (no staff, no day).
 
     A county-year is hundreds of thousands of daily rows (every clerk × item × channel × day that saw a case)
@@ -82,30 +89,6 @@ class MonthlyCounter(models.Model):
     department_id = models.PositiveIntegerField(_("部门"), default=0)
     item_id = models.PositiveIntegerField(_("事项"), default=0)
     channel = models.CharField(_("渠道"), max_length=12, blank=True, default="")
-
-    received = models.IntegerField(default=0)
-    accepted = models.IntegerField(default=0)
-    refused = models.IntegerField(default=0)
-    completed = models.IntegerField(default=0)
-    instant = models.IntegerField(default=0)
-    timed = models.IntegerField(default=0)
-    on_time = models.IntegerField(default=0)
-    overdue = models.IntegerField(default=0)
-    wd_count = models.IntegerField(default=0)
-    wd_sum = models.IntegerField(default=0)
-    at_most_once = models.IntegerField(default=0)
-    zero_visit = models.IntegerField(default=0)
-    online = models.IntegerField(default=0)
-    ems = models.IntegerField(default=0)
-    weekend = models.IntegerField(default=0)
-    ratings = models.IntegerField(default=0)
-    satisfied = models.IntegerField(default=0)
-    bad = models.IntegerField(default=0)
-    bad_followed = models.IntegerField(default=0)
-    handoffs = models.IntegerField(default=0)
-    claimed = models.IntegerField(default=0)
-    integrated = models.IntegerField(default=0)
-    data_calls = models.IntegerField(default=0)
 
     class Meta:
         verbose_name = _("月统计")
@@ -120,7 +103,7 @@ class MonthlyCounter(models.Model):
         return f"{self.month:%Y-%m} c{self.centre_id} i{self.item_id} {self.channel}"
 
 
-class CentreMonthCounter(models.Model):
+class CentreMonthCounter(Metrics):
     """The coarsest roll-up: month × centre × department. The county's year page (headline, by centre, by centre
     level, by department, the trend by month) reads a few thousand rows here instead of a county-year's monthly
     item rows. Kept by the same upsert as the others."""
@@ -128,30 +111,6 @@ class CentreMonthCounter(models.Model):
     month = models.DateField(_("月份"))
     centre_id = models.PositiveIntegerField(_("收件中心"), default=0)
     department_id = models.PositiveIntegerField(_("部门"), default=0)
-
-    received = models.IntegerField(default=0)
-    accepted = models.IntegerField(default=0)
-    refused = models.IntegerField(default=0)
-    completed = models.IntegerField(default=0)
-    instant = models.IntegerField(default=0)
-    timed = models.IntegerField(default=0)
-    on_time = models.IntegerField(default=0)
-    overdue = models.IntegerField(default=0)
-    wd_count = models.IntegerField(default=0)
-    wd_sum = models.IntegerField(default=0)
-    at_most_once = models.IntegerField(default=0)
-    zero_visit = models.IntegerField(default=0)
-    online = models.IntegerField(default=0)
-    ems = models.IntegerField(default=0)
-    weekend = models.IntegerField(default=0)
-    ratings = models.IntegerField(default=0)
-    satisfied = models.IntegerField(default=0)
-    bad = models.IntegerField(default=0)
-    bad_followed = models.IntegerField(default=0)
-    handoffs = models.IntegerField(default=0)
-    claimed = models.IntegerField(default=0)
-    integrated = models.IntegerField(default=0)
-    data_calls = models.IntegerField(default=0)
 
     class Meta:
         verbose_name = _("中心月统计")
