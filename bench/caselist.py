@@ -23,7 +23,7 @@ import time
 from typing import Any
 
 from bench.common import print_table, write_results
-from bench.server import Server, database_vendor, prepare, rounds, session_cookie, summary
+from bench.server import Server, database_vendor, prepare, rounds, session_cookie, summary, test_client
 
 TARGET_P99_MS = 100.0
 STATUS_MIX = (["approved"] * 60 + ["archived_like"] * 15 + ["denied"] * 3 + ["refused"] * 2 + ["accepted"] * 10
@@ -207,14 +207,12 @@ def _generate_in_postgres(cursor: Any, n: int, county: dict[str, Any], applicant
                    f"SELECT {', '.join(select)} FROM ({inner}) AS x", params)
 
 
-def explain_list(user: Any, path: str) -> list[dict[str, Any]]:
+def explain_list(cookie: str, path: str) -> list[dict[str, Any]]:
     """Every query of one list request, slowest first, with its EXPLAIN ANALYZE plan on PostgreSQL."""
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
+    client = test_client(cookie)
     client.get(path)
     with CaptureQueriesContext(connection) as captured:
         started = time.perf_counter()
@@ -251,7 +249,7 @@ def main(quick: bool = False) -> list[dict[str, Any]]:
     clerk = county["world"].user("clerk")
     cookie = session_cookie(clerk)
     targets = {"default": "/staff/cases/", "filtered": "/staff/cases/?status=in_review"}
-    plans = {name: explain_list(clerk, path)[:5] for name, path in targets.items()}
+    plans = {name: explain_list(cookie, path)[:5] for name, path in targets.items()}
     seconds, n_rounds = (3.0, 1) if quick else (5.0, 2)
     rows: list[dict[str, Any]] = []
     with Server() as server:

@@ -52,6 +52,11 @@ def server_env() -> dict[str, str]:
         "VAR_DIR": str(BENCH_VAR),
         "SECRET_KEY": SECRET_KEY,
         "ONEWINDOW_SEAL_KEY": "bench-only-seal-key",
+        # Production mode requires the personal-information keys; the bench process encrypts the applicants it
+        # creates and the server decrypts them (and the sessions), so both get the same bench-only keys.
+        "ONEWINDOW_PII_KEYS": '{"bench1": "YmVuY2gtb25seS1waWktaw=="}',
+        "ONEWINDOW_PII_KEY_ID": "bench1",
+        "ONEWINDOW_PII_INDEX_KEY": "bench-only-pii-index-key",
         "ONEWINDOW_BENCH": "1",
         "DEBUG": "false",
         "LOG_LEVEL": "WARNING",
@@ -106,14 +111,33 @@ def session_cookie(user: Any) -> str:
     second factor on the form does not change the benchmark). Returns the Cookie header value."""
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from onewindow.core.sessions import SessionStore  # the production engine: encrypted session data
 
     store = SessionStore()
     store[SESSION_KEY] = str(user.pk)
     store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    if user.is_staff or user.is_superuser:
+        # The second factor a real login would have recorded: staff pages and the API refuse a session without.
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+            user=user, name="bench", confirmed=True)
+        store[DEVICE_ID_SESSION_KEY] = device.persistent_id
     store.create()
     return f"{settings.SESSION_COOKIE_NAME}={store.session_key}; {settings.CSRF_COOKIE_NAME}={CSRF_TOKEN}"
+
+
+def test_client(cookie: str) -> Any:
+    """Django's test client carrying a session_cookie() (for in-process profiling of the same requests)."""
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    for part in cookie.split("; "):
+        name, value = part.split("=", 1)
+        client.cookies[name] = value
+    return client
 
 
 def git_commit() -> str:
