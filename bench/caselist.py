@@ -26,6 +26,10 @@ from bench.common import print_table, write_results
 from bench.server import Server, database_vendor, prepare, rounds, session_cookie, summary, test_client
 
 TARGET_P99_MS = 100.0
+# The target is judged on closed-loop clients (each sends its next request the moment the last one answers),
+# which saturates the two cores: latency is then queueing, ≈ 16 ÷ throughput. The paced row shows what clerks
+# who read the page between clicks see on the same server.
+THINK_SECONDS = 1.0
 STATUS_MIX = (["approved"] * 60 + ["archived_like"] * 15 + ["denied"] * 3 + ["refused"] * 2 + ["accepted"] * 10
               + ["in_review"] * 6 + ["received"] * 2 + ["correction"] * 2)
 
@@ -259,6 +263,9 @@ def main(quick: bool = False) -> list[dict[str, Any]]:
         results = rounds({
             "noop": lambda: server.load("/_bench/noop/", seconds=seconds),
             **{name: (lambda p=path: server.load(p, seconds=seconds, cookie=cookie)) for name, path in targets.items()},
+            # The same 16 clients as 16 clerks: each reads the page for THINK_SECONDS before the next request.
+            "paced": lambda: server.load(targets["default"], seconds=seconds * 2, cookie=cookie,
+                                         think=THINK_SECONDS),
         }, n_rounds)
     noop_rps, noop_p50, noop_p99 = summary(results["noop"])
     rows.append({"measure": "no-op view (baseline)", "value": noop_p99, "unit": "p99 ms", "rps": noop_rps,
@@ -269,6 +276,10 @@ def main(quick: bool = False) -> list[dict[str, Any]]:
         rows.append({"measure": label, "value": p99, "unit": "p99 ms", "rps": rps, "p50_ms": p50,
                      "baseline": "no-op p99 ms", "baseline_value": noop_p99, "ratio": p99 / noop_p99,
                      "target": f"p99 < {TARGET_P99_MS:.0f} ms", "met": "yes" if p99 < TARGET_P99_MS else "NO"})
+    rps, p50, p99 = summary(results["paced"])
+    rows.append({"measure": f"case list, {n:,} cases, 16 clerks pausing {THINK_SECONDS:g} s between requests",
+                 "value": p99, "unit": "p99 ms", "rps": rps, "p50_ms": p50, "baseline": "no-op p99 ms",
+                 "baseline_value": noop_p99, "ratio": p99 / noop_p99, "target": "(informative)", "met": ""})
     print_table(f"caselist: staff case list over {n:,} cases, 16 concurrent clients", rows)
     write_results("caselist", rows, extra={"cases": n, "generate_seconds": gen_seconds, "plans": plans})
     return rows

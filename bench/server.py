@@ -181,7 +181,7 @@ class Load:
 
 def _client_process(port: int, method: str, path: str, bodies: list[bytes], headers: dict[str, str],
                     threads: int, offset: int, start_at: float, measure_from: float, end_at: float,
-                    out: Any) -> None:
+                    out: Any, think: float = 0.0) -> None:
     import threading
 
     latencies: list[float] = []
@@ -219,6 +219,8 @@ def _client_process(port: int, method: str, path: str, bodies: list[bytes], head
                 if status >= 400 or status < 200:
                     with lock:
                         errors[str(status)] = errors.get(str(status), 0) + 1
+            if think:
+                time.sleep(think)  # a person reading the page before the next click
         with lock:
             latencies.extend(mine)
 
@@ -233,11 +235,15 @@ def _client_process(port: int, method: str, path: str, bodies: list[bytes], head
 class Server:
     """gunicorn serving onewindow.wsgi on a free port with the bench environment; stopped on exit."""
 
-    def __init__(self, n_workers: int | None = None):
+    def __init__(self, n_workers: int | None = None, background_worker: bool = False):
         self.workers = n_workers or workers()
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
         self.log = BENCH_VAR / "gunicorn.log"
+        # `onewindow worker` beside the server, as in production: what requests leave for it (audit sealing,
+        # the statistics fold, the outbox) then costs CPU on the same two cores during the measurement.
+        self.background_worker = background_worker
+        self.worker_process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:
         try:
@@ -255,6 +261,11 @@ class Server:
              "--workers", str(self.workers), "--worker-class", "sync", "--timeout", "60", "--log-level", "warning"],
             cwd=ROOT, env=server_env(), stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
         )
+        if self.background_worker:
+            self.worker_process = subprocess.Popen(  # noqa: S603 - our own argv
+                [sys.executable, "-m", "onewindow", "worker", "--interval", "0.25"],
+                cwd=ROOT, env=server_env(), stdout=(BENCH_VAR / "worker.log").open("ab"), stderr=subprocess.STDOUT,
+            )
         deadline = time.time() + 60
         while time.time() < deadline:
             if self.process.poll() is not None:
@@ -271,13 +282,14 @@ class Server:
         raise RuntimeError(f"gunicorn did not answer within 60 s; see {self.log}")
 
     def __exit__(self, *exc: object) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        for process in (self.process, self.worker_process):
+            if process is not None:
+                process.terminate()
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
 
     def get(self, path: str, cookie: str = "") -> tuple[int, bytes]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
@@ -287,8 +299,9 @@ class Server:
 
     def load(self, path: str, *, seconds: float, warmup: float = 1.0, method: str = "GET",
              bodies: list[bytes] | None = None, cookie: str = "", json_body: bool = False,
-             clients: int = CLIENTS) -> Load:
-        """`clients` concurrent clients hammer `path` for warmup + seconds; only the last `seconds` count."""
+             clients: int = CLIENTS, think: float = 0.0) -> Load:
+        """`clients` concurrent clients hammer `path` for warmup + seconds; only the last `seconds` count.
+        With `think`, each client pauses that many seconds after each response (people, not a closed loop)."""
         headers = {"Host": "127.0.0.1", "Connection": "close"}
         if cookie:
             headers["Cookie"] = cookie
@@ -306,7 +319,8 @@ class Server:
         offset = 0
         for threads in per_process:
             proc = context.Process(target=_client_process, args=(
-                self.port, method, path, bodies or [], headers, threads, offset, start_at, measure_from, end_at, out))
+                self.port, method, path, bodies or [], headers, threads, offset, start_at, measure_from, end_at, out,
+                think))
             proc.start()
             procs.append(proc)
             offset += threads

@@ -501,6 +501,15 @@ ONEWINDOW_PII_ENCRYPT = env_bool("ONEWINDOW_PII_ENCRYPT", True)
 # comma-separated class paths. The admin cannot point a data source at any other code.
 ONEWINDOW_SHAREDDATA_EXTRA_ADAPTERS = env_list("ONEWINDOW_SHAREDDATA_EXTRA_ADAPTERS", "")
 
+# ---- Background bookkeeping (docs/scaling.md) ----
+# What a business transaction leaves for later: the statistics backlog (onewindow.stats) and the audit rows'
+# hash-chain links (onewindow.audit.chain). By default `onewindow worker` folds and seals them on every pass
+# (and the dashboard folds before reading, `onewindow audit verify` seals before checking), which keeps two
+# extra transactions and ~17 queries out of each clerk's request. True: do it right after each commit instead,
+# in the request (for an installation without a worker process).
+ONEWINDOW_STATS_FOLD_AFTER_COMMIT = env_bool("ONEWINDOW_STATS_FOLD_AFTER_COMMIT", False)
+ONEWINDOW_AUDIT_SEAL_AFTER_COMMIT = env_bool("ONEWINDOW_AUDIT_SEAL_AFTER_COMMIT", False)
+
 # ---- Benchmarks (bench/) ----
 # ONEWINDOW_BENCH: turns on the bench-only baseline views under /_bench/ (a no-op page and a one-INSERT write) that
 # `make bench` measures the real pages against. Off everywhere else: with it off those URLs answer 404.

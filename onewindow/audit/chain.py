@@ -21,7 +21,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from django.db import transaction
 
-from .models import AuditChainHead, AuditEvent, AuditSeal
+from .models import AuditChainHead, AuditEvent, AuditSeal, AuditUnsealed
 
 logger = logging.getLogger("onewindow.audit")
 GENESIS = "0" * 64
@@ -96,9 +96,25 @@ def seal_after_commit(event_id: int) -> None:
     transaction.on_commit(run)
 
 
-def seal_pending(batch: int = 1000) -> int:
-    """Link every row not linked yet (rows whose after-commit sealing did not run)."""
+def seal_queued(batch: int = 1000) -> int:
+    """Link the rows queued by record_event (AuditUnsealed), oldest first: what the worker runs every pass.
+    Rows are claimed with SKIP LOCKED, so several workers never wait for each other; the chain head is locked
+    once per batch, not once per business transaction. Returns how many rows were linked."""
     total = 0
+    while True:
+        with transaction.atomic():
+            ids = list(AuditUnsealed.objects.select_for_update(skip_locked=True).order_by("event_id")
+                       .values_list("event_id", flat=True)[:batch])
+            if not ids:
+                return total
+            total += seal_events(ids)
+            AuditUnsealed.objects.filter(event_id__in=ids).delete()
+
+
+def seal_pending(batch: int = 1000) -> int:
+    """Link every row not linked yet: the queue first, then a scan for any row the queue does not hold
+    (written before the queue existed, or sealed nowhere because its after-commit sealing failed)."""
+    total = seal_queued(batch)
     while True:
         ids = list(AuditEvent.objects.filter(seal__isnull=True).order_by("pk").values_list("pk", flat=True)[:batch])
         if not ids:

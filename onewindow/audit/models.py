@@ -57,6 +57,21 @@ class AuditSeal(models.Model):
         return f"#{self.seq} {self.hash[:12]}"
 
 
+class AuditUnsealed(models.Model):
+    """An audit row waiting for its chain link: written in the row's own transaction (so it exists exactly when
+    the row does), taken and deleted by `seal_queued` in the worker. A plain queue, not part of the evidence:
+    a row missing here is still found by `seal_pending`'s full scan (`onewindow audit verify|seal`)."""
+
+    event_id = models.BigIntegerField(primary_key=True)
+
+    class Meta:
+        verbose_name = _("待封存审计记录")
+        verbose_name_plural = _("待封存审计记录")
+
+    def __str__(self) -> str:
+        return str(self.event_id)
+
+
 class AuditChainHead(models.Model):
     """One row (pk=1): the last link of the chain, and the anchor the chain starts from after a prune."""
 

@@ -9,7 +9,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from .chain import seal_after_commit, seal_pending
-from .models import AuditChainHead, AuditEvent, AuditPermit, AuditSeal
+from .models import AuditChainHead, AuditEvent, AuditPermit, AuditSeal, AuditUnsealed
 
 logger = logging.getLogger("onewindow.audit")
 
@@ -20,7 +20,8 @@ def record_event(
 ) -> AuditEvent:
     """Write an audit row. Must be called inside the service's transaction so both commit or neither.
 
-    The row is linked into the SM3 hash chain right after the commit (see chain.py)."""
+    The row is linked into the SM3 hash chain by the worker's next pass (queued in AuditUnsealed, in this same
+    transaction), or right after the commit with settings.ONEWINDOW_AUDIT_SEAL_AFTER_COMMIT (see chain.py)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_event must run inside the service's transaction")
     if obj is not None:
@@ -35,7 +36,10 @@ def record_event(
         data=data or {},
         result=result[:16],
     )
-    seal_after_commit(event.pk)
+    if settings.ONEWINDOW_AUDIT_SEAL_AFTER_COMMIT:
+        seal_after_commit(event.pk)
+    else:
+        AuditUnsealed.objects.create(event_id=event.pk)
     # Structured log line with event names and ids only: never personal numbers.
     transaction.on_commit(lambda: logger.info("%s %s=%s", action, object_type, object_id))
     return event

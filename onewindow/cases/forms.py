@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from onewindow.catalog.choices import CaseKind, Necessity
 from onewindow.catalog.models import GuideVersion, ServiceItem
 from onewindow.catalog.services import current_guide
+from onewindow.core.widgets import FastSelect
 from onewindow.org.choices import CentreLevel
 from onewindow.org.models import ServiceCentre
 
@@ -304,15 +305,15 @@ class CaseFilterForm(StaffForm):
     """One filter set for the inbox, the case list and the export."""
 
     q = forms.CharField(label=_("办件编号或证件号码"), required=False, max_length=50)
-    status = forms.ChoiceField(label=_("状态"), required=False)
-    due = forms.ChoiceField(label=_("期限"), required=False,
+    status = forms.ChoiceField(label=_("状态"), required=False, widget=FastSelect)
+    due = forms.ChoiceField(label=_("期限"), required=False, widget=FastSelect,
                             choices=[("", _("全部"))] + [(s.value, s.label) for s in DUE_FILTERS])
     item = forms.ModelChoiceField(label=_("事项"), required=False, queryset=ServiceItem.objects.none(),
-                                  empty_label=_("全部事项"))
-    period = forms.ChoiceField(label=_("收件时间"), required=False, choices=PERIODS)
+                                  empty_label=_("全部事项"), widget=FastSelect)
+    period = forms.ChoiceField(label=_("收件时间"), required=False, choices=PERIODS, widget=FastSelect)
     date_from = forms.DateField(label=_("自"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    sort = forms.ChoiceField(label=_("排序"), required=False,
+    sort = forms.ChoiceField(label=_("排序"), required=False, widget=FastSelect,
                              choices=[("", _("默认")), ("due", _("按到期日")), ("received", _("按收件时间（新→旧）"))])
 
     def __init__(self, *args: Any, inbox: bool = False, items: Any = None, **kwargs: Any) -> None:

@@ -108,6 +108,17 @@ class CaseQuerySet(models.QuerySet["Case"]):
     def for_list(self) -> CaseQuerySet:
         return self.select_related("item", "applicant", "centre", "section", "department")
 
+    def for_table(self) -> CaseQuerySet:
+        """for_list() narrowed to the columns the staff case table shows. A full row of the five joined tables
+        is ~10 kB (the item's guide texts, the case's form data) and decrypts six personal-data fields per row;
+        bench/caselist.py found that fetching and building them was a third of the page."""
+        return self.for_list().only(
+            "id", "number", "status", "has_pending_materials", "received_at", "accepted_at", "completed_at",
+            "due_date", "due_provisional", "warn_on", "centre_id", "handling_centre_id", "item_id", "applicant_id",
+            "section_id", "department_id", "item__name", "applicant__name", "applicant__kind", "centre__name",
+            "section__name", "department__name",
+        )
+
 
 class Case(models.Model):
     """A case (办件): one application for one item, from intake to archive."""

@@ -37,6 +37,7 @@ from onewindow.audit.services import record_event
 from onewindow.catalog.choices import Necessity
 from onewindow.catalog.models import ServiceItem
 from onewindow.catalog.search import search_items
+from onewindow.core.db import fixed_join_order
 from onewindow.core.errors import ConflictError, ForbiddenError
 from onewindow.core.masking import mask_id_number, mask_name, mask_phone
 from onewindow.org.choices import Role
@@ -55,6 +56,7 @@ from .choices import (
 )
 from .models import Case, CaseEvent, CaseVisit
 from .notices import NOTICE_TITLES, available_notices, notice_pdf, notice_title
+from .tables import case_rows
 
 PAGE_SIZE = 50
 # Lists count at most this many rows (bench/caselist.py: over a million cases an exact COUNT(*) was the
@@ -167,9 +169,12 @@ class PersonalData:
         return mask_name(applicant.name)
 
 
+_DUE_MARKS = {DueState.OVERDUE: "⚠ ", DueState.WARNING: "◔ ", DueState.PAUSED: "‖ "}
+
+
 def _due(case: Case, today: dt.date) -> dict[str, str]:
     state = case.due_state(today)
-    return {"state": state, "label": str(DueState(state).label)}
+    return {"state": state, "label": str(DueState(state).label), "mark": _DUE_MARKS.get(DueState(state), "")}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -327,14 +332,17 @@ def _list_context(request: HttpRequest, inbox: bool) -> dict[str, Any]:
     # One index probe per item (EXISTS), not a semi-join over every visible case (bench/caselist.py).
     items = ServiceItem.objects.filter(Exists(visible.filter(item_id=OuterRef("pk")))).order_by("name")
     form = f.CaseFilterForm(request.GET or None, inbox=inbox, items=items)
-    qs = form.filter(visible.for_list())
+    qs = form.filter(visible.for_table())
     page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
     pii = PersonalData(user)
-    rows = [{"case": c, "name": pii.name(c), "due": _due(c, today)} for c in page.object_list]
+    with fixed_join_order():
+        cases = list(page.object_list)
+    rows = [{"case": c, "name": pii.name(c), "due": _due(c, today)} for c in cases]
     query = request.GET.copy()
     query.pop("page", None)
-    return {"form": form, "page": page, "rows": rows, "inbox": inbox, "query": query.urlencode(), "today": today}
+    return {"form": form, "page": page, "rows": rows, "rows_html": case_rows(rows), "inbox": inbox,
+            "query": query.urlencode(), "today": today}
 
 
 def _list(request: HttpRequest, inbox: bool) -> HttpResponse:

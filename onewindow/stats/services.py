@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
 from onewindow.audit.services import record_event
@@ -76,9 +77,15 @@ def add_to_counters(rows: facts.Rows) -> None:
 
 
 def mark_dirty(kind: str, object_id: int) -> None:
-    """Called inside the business transaction (from the audit-event hook): remember that the object changed,
-    and flush once after commit."""
+    """Called inside the business transaction (from the audit-event hook): remember that the object changed.
+
+    The backlog row is folded by the worker's next pass (`onewindow worker`), by any dashboard page before it
+    reads (fold on read, so leaders always see exact figures), or — with
+    settings.ONEWINDOW_STATS_FOLD_AFTER_COMMIT — right after this transaction commits. Folding in the worker
+    keeps a dozen queries and a second commit out of every clerk's request (bench/intake.py)."""
     StatBacklog.objects.create(kind=kind, object_id=object_id)
+    if not settings.ONEWINDOW_STATS_FOLD_AFTER_COMMIT:
+        return
     conn = transaction.get_connection()
     # One flush per transaction, however many events it writes (a rolled-back transaction drops the callback
     # together with the backlog rows).

@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from onewindow.audit.chain import seal_pending, sm3_hex, verify_chain
-from onewindow.audit.models import AuditEvent, AuditPermit, AuditSeal
+from onewindow.audit.chain import seal_pending, seal_queued, sm3_hex, verify_chain
+from onewindow.audit.models import AuditEvent, AuditPermit, AuditSeal, AuditUnsealed
 from onewindow.audit.services import prune, record_event
 
 
@@ -89,10 +89,48 @@ def test_the_verify_command_fails_on_tampering(db):
     assert exit_info.value.code == 1
 
 
-def test_rows_are_sealed_right_after_commit(db, django_capture_on_commit_callbacks):
+def test_rows_are_sealed_right_after_commit_when_configured(db, django_capture_on_commit_callbacks, settings):
+    settings.ONEWINDOW_AUDIT_SEAL_AFTER_COMMIT = True
     with django_capture_on_commit_callbacks(execute=True):
         with transaction.atomic():
             event = record_event(actor=None, action="test_commit", object_type="x", object_id="1")
+    assert AuditSeal.objects.filter(event_id=event.pk).exists()
+    assert not AuditUnsealed.objects.filter(event_id=event.pk).exists()
+
+
+def test_by_default_rows_are_queued_in_their_transaction_and_sealed_by_the_queue(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            first = record_event(actor=None, action="test_queue", object_type="x", object_id="1")
+            second = record_event(actor=None, action="test_queue", object_type="x", object_id="2")
+    # Nothing sealed in the request; both rows queued with the business transaction.
+    assert not AuditSeal.objects.filter(event_id__in=[first.pk, second.pk]).exists()
+    assert set(AuditUnsealed.objects.values_list("event_id", flat=True)) >= {first.pk, second.pk}
+    assert seal_queued() >= 2
+    assert not AuditUnsealed.objects.exists()
+    seals = list(AuditSeal.objects.filter(event_id__in=[first.pk, second.pk]).order_by("seq"))
+    assert [s.event_id for s in seals] == [first.pk, second.pk]  # in id order
+    assert seal_queued() == 0  # idempotent
+    assert verify_chain().ok
+
+
+def test_a_rolled_back_row_leaves_nothing_in_the_queue(db):
+    seal_pending()  # rows the fixtures wrote
+    with pytest.raises(RuntimeError):
+        with transaction.atomic():
+            record_event(actor=None, action="test_rollback", object_type="x", object_id="1")
+            raise RuntimeError("the business change failed")
+    assert not AuditUnsealed.objects.exists()
+    assert seal_queued() == 0
+
+
+def test_a_row_missing_from_the_queue_is_still_found_by_seal_pending(db):
+    seal_pending()  # rows the fixtures wrote
+    with transaction.atomic():
+        event = record_event(actor=None, action="test_lost", object_type="x", object_id="1")
+    AuditUnsealed.objects.all().delete()  # e.g. written before the queue existed
+    assert seal_queued() == 0
+    assert seal_pending() == 1
     assert AuditSeal.objects.filter(event_id=event.pk).exists()
 
 

@@ -22,12 +22,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from onewindow.audit.services import record_event
+from onewindow.core.db import fixed_join_order
 from onewindow.core.errors import ConflictError
 from onewindow.core.masking import mask_name, mask_phone
 
@@ -136,7 +137,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return context
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        case = self.get_object()
+        with fixed_join_order():
+            case = self.get_object()
         access = PersonalDataAccess(request.user)
         if request.query_params.get("reveal", "").lower() in ("1", "true", "yes") and not access.full(case):
             from ..views_public import rate_hit, rate_wait
@@ -156,8 +158,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     # Helpers
 
     def _case_response(self, pk: int, serializer_class: type[CaseDetailSerializer] = CaseDetailSerializer,
-                       code: int = status.HTTP_200_OK) -> Response:
-        case = whole_case(Case.objects.filter(pk=pk)).get()
+                       code: int = status.HTTP_200_OK, queryset: CaseQuerySet | None = None) -> Response:
+        with fixed_join_order():  # eleven tables, joined from the case: no join-order search (core/db.py)
+            case = whole_case(queryset if queryset is not None else Case.objects.all()).filter(pk=pk).first()
+        if case is None:
+            raise NotFound()
         return Response(serializer_class(case, context=self.get_serializer_context()).data, status=code)
 
     def _act(self, request: Request, serializer_class: type[serializers.Serializer],
@@ -198,10 +203,13 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             # Scoped per user: one clerk's key can never return another clerk's case.
             idempotency_key=f"api:{request.user.pk}:{key}" if key else None,
         )
-        if not Case.objects.visible_to(request.user).filter(pk=result.case.pk).exists():
-            raise ConflictError("该幂等键已用于一件您现在无权查看的办件，请换一个键。")
-        return self._case_response(result.case.pk, CaseCreatedSerializer,
-                                   status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+        try:
+            # Read back through the visible queryset: a replayed key must not show a case the clerk cannot see.
+            return self._case_response(result.case.pk, CaseCreatedSerializer,
+                                       status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+                                       queryset=Case.objects.visible_to(request.user))
+        except NotFound:
+            raise ConflictError("该幂等键已用于一件您现在无权查看的办件，请换一个键。") from None
 
     @_transition(CaseOpinionSerializer, "网上申请预审通过")
     @action(detail=True, methods=["post"], url_path="prereview-pass")

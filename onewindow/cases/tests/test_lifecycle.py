@@ -181,3 +181,19 @@ def test_pending_materials_are_marked_and_can_be_fulfilled(county, item, clerk):
     assert material.status == MaterialStatus.PENDING
     case = services.fulfil_pending_material(actor=clerk, case=case, material=material)
     assert not case.has_pending_materials
+
+
+def test_case_numbers_are_unique_and_ordered_and_bad_input_takes_none(county, item, clerk):
+    """The serial is taken before the intake transaction (so clerks do not queue on it): a rejected
+    applicant takes no number; one that fails later leaves a gap, never a duplicate."""
+    first = services.receive_case(actor=clerk, item=item, applicant=person(1), centre=county).case
+    bad = person(2)
+    bad.cert_number = "123"
+    with pytest.raises(ValidationError):
+        services.receive_case(actor=clerk, item=item, applicant=bad, centre=county)
+    second = services.receive_case(actor=clerk, item=item, applicant=person(3), centre=county).case
+    assert len(first.number) == len(second.number) == 21
+    assert int(second.number[-7:]) == int(first.number[-7:]) + 1  # the bad one took nothing
+    day = dt.datetime.strptime(first.number[6:14], "%Y%m%d").date()
+    numbers = {services.next_case_number(county, day) for _ in range(5)}
+    assert len(numbers) == 5 and min(numbers) > second.number  # a gap after them, then later ones

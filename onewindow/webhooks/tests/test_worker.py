@@ -39,3 +39,19 @@ def test_the_sweep_escalates_overdue_handoffs(world):
     Handoff.objects.update(claim_due=dt.date(2020, 1, 2))
     call_command("worker", "--once", "--sweep", "0")
     assert Handoff.objects.get().escalation > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_pass_seals_the_audit_queue_and_folds_the_statistics(world):
+    from onewindow.audit.chain import verify_chain
+    from onewindow.audit.models import AuditEvent, AuditSeal, AuditUnsealed
+    from onewindow.stats.models import DailyCounter, StatBacklog
+
+    world.decided(world.food)  # a case through intake, acceptance and decision: audit rows and stats backlog
+    assert AuditUnsealed.objects.exists() and StatBacklog.objects.exists()
+    assert DailyCounter.objects.count() == 0  # nothing folded inside the requests
+    call_command("worker", "--once")
+    assert not AuditUnsealed.objects.exists() and not StatBacklog.objects.exists()
+    assert AuditSeal.objects.count() == AuditEvent.objects.count()
+    assert verify_chain().ok
+    assert DailyCounter.objects.exists()

@@ -1,8 +1,9 @@
 """`onewindow worker`: the one background process `make run` starts.
 
 Each pass: (1) runs every ready django-tasks task (the database backend's own Worker in batch mode, so task
-claiming and results are exactly the library's), (2) drains the outbox (SMS, webhooks, in-app alerts) with
-`deliver_due`, which is safe in any number of processes, (3) every --sweep seconds runs the periodic jobs
+claiming and results are exactly the library's), (2) seals queued audit rows into the hash chain and folds the
+statistics backlog into the counters, (3) drains the outbox (SMS, webhooks, in-app alerts) with
+`deliver_due`, which is safe in any number of processes, (4) every --sweep seconds runs the periodic jobs
 (supervision escalation). It sleeps --interval seconds only when a pass found nothing to do.
 SIGTERM/SIGINT finish the current pass and exit; SIGKILL is safe too: claimed outbox rows come back after
 their lease, and a message whose delivery was cut off is sent again with the same idempotency key.
@@ -63,6 +64,7 @@ class Command(BaseCommand):
             busy |= tasks._run_tasks > before
             if not self.running:
                 break
+            busy |= self._bookkeeping()
             counts = deliver_due(limit=500, worker=worker_id)
             if any(counts.values()):
                 busy = True
@@ -75,6 +77,20 @@ class Command(BaseCommand):
             if not busy and self.running:
                 time.sleep(options["interval"])
         close_old_connections()
+
+    def _bookkeeping(self) -> bool:
+        """Seal the audit rows queued since the last pass and fold the statistics backlog (what requests leave
+        for the worker; settings.ONEWINDOW_*_AFTER_COMMIT). Returns whether there was anything to do."""
+        from onewindow.audit.chain import seal_queued
+        from onewindow.stats.services import flush
+
+        done = 0
+        for name, run in (("audit_seal", seal_queued), ("stats_fold", flush)):
+            try:
+                done += run()
+            except Exception:  # noqa: BLE001 - the queues keep their rows; the next pass retries
+                logger.exception("worker_%s_failed", name)
+        return done > 0
 
     def _sweep(self) -> None:
         try:
