@@ -75,4 +75,6 @@ def test_the_detail_costs_the_same_for_2_and_for_20_events(persona):
     few, _ = _queries(client, url(short))
     many, sql = _queries(client, url(long))
     assert many == few, "\n".join(sql)
-    assert few <= 12, few
+    # 11 queries, plus on PostgreSQL the 4 statements of core.db.fixed_join_order inside the test's transaction
+    # (savepoint, SET LOCAL, its reset, release).
+    assert few <= (15 if connection.vendor == "postgresql" else 12), few
