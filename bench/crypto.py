@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from bench.common import print_table, rate, setup_django, write_results
+from bench.common import print_table, rate, setup_django, staff_client, write_results
 
 
 def _decrypt_in_place() -> int:
@@ -44,7 +44,6 @@ def main(quick: bool = False) -> list[dict[str, Any]]:
 
     logging.getLogger("onewindow").setLevel(logging.WARNING)  # one audit line per intake would drown the table
     from django.db import connection
-    from django.test import Client
     from django.test.utils import override_settings, setup_test_environment
 
     setup_test_environment()
@@ -87,8 +86,7 @@ def main(quick: bool = False) -> list[dict[str, Any]]:
         # The list: re-encrypt everything (rows written plain above included), measure, make plain, measure.
         pii.rotate()
         assert pii.key_status()["cases.Case.contact_phone"].get("plain", 0) == 0
-        client = Client()
-        client.force_login(clerk)
+        client = staff_client(clerk)
         list_url = "/staff/cases/"
         first = client.get(list_url)
         assert first.status_code == 200, first.status_code
