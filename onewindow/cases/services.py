@@ -283,6 +283,9 @@ def _previous_working_day(calendar: Any, day: dt.date) -> dt.date:
 class IntakeResult:
     case: Case
     created: bool
+    # What a new case was created with, so a caller can show it without reading it back (the API's 201).
+    materials: list[CaseMaterial] | None = None
+    event: CaseEvent | None = None
 
 
 def _material_rows(guide: GuideVersion, received_ids: set[int] | None) -> list[CaseMaterial]:
@@ -360,19 +363,22 @@ def receive_case(
                 channel=channel,
                 status=Status.RECEIVED, agent_name=agent_name, agent_cert_number=agent_cert_number,
                 agent_phone=agent_phone, form_data=form_data, idempotency_key=idempotency_key,
+                visits=1 if channel in ON_SITE_CHANNELS else 0,
             )
-            CaseMaterial.objects.bulk_create([_with_case(m, case) for m in _material_rows(guide, received_ids)])
-            _event(case, actor=actor, action=Action.RECEIVE, from_status="",
-                   data={"channel": channel, "materials_received": sorted(received_ids)})
+            materials = CaseMaterial.objects.bulk_create(
+                [_with_case(m, case) for m in _material_rows(guide, received_ids)])
+            event = _event(case, actor=actor, action=Action.RECEIVE, from_status="",
+                           data={"channel": channel, "materials_received": sorted(received_ids)})
             if channel in ON_SITE_CHANNELS:
-                _add_visit(case, Action.RECEIVE, centre)
+                # The case was created with visits=1 (one INSERT instead of an UPDATE and a re-read).
+                CaseVisit.objects.create(case=case, centre=centre, purpose=Action.RECEIVE, at=case.received_at)
     except IntegrityError:
         if idempotency_key:
             existing = Case.objects.filter(idempotency_key=idempotency_key).first()
             if existing is not None:
                 return IntakeResult(existing, False)
         raise
-    return IntakeResult(case, True)
+    return IntakeResult(case, True, materials, event)
 
 
 def _with_case(material: CaseMaterial, case: Case) -> CaseMaterial:
@@ -383,7 +389,7 @@ def _with_case(material: CaseMaterial, case: Case) -> CaseMaterial:
 def _create_case(*, number: str, actor: Any, item: ServiceItem, guide: GuideVersion, applicant: Applicant,
                  centre: ServiceCentre, window: Window | None, channel: str, status: str, agent_name: str = "",
                  agent_cert_number: str = "", agent_phone: str = "", form_data: dict[str, Any] | None = None,
-                 idempotency_key: str | None = None) -> Case:
+                 idempotency_key: str | None = None, visits: int = 0) -> Case:
     handling = _handling_centre(centre, item)
     clerk = actor if getattr(actor, "is_authenticated", False) and actor.is_staff else None
     return Case.objects.create(
@@ -392,7 +398,7 @@ def _create_case(*, number: str, actor: Any, item: ServiceItem, guide: GuideVers
         applicant=applicant, agent_name=agent_name, agent_cert_number=agent_cert_number, agent_phone=agent_phone,
         contact_phone=applicant.phone, form_data=form_data or {}, channel=channel, centre=centre, window=window,
         clerk=clerk, department=item.department, section=item.section, handling_centre=handling, status=status,
-        promised_days=item.promised_days, received_at=_now(),
+        promised_days=item.promised_days, received_at=_now(), visits=visits,
     )
 
 
