@@ -38,9 +38,12 @@ def _summary_rows(name: str, payload: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for row in payload.get("rows", []):
         measure = row.get("measure") or next((str(v) for v in row.values() if isinstance(v, str)), "")
-        value = row.get("value", row.get("per_second", ""))
-        baseline = row.get("baseline_value", row.get("baseline_per_second", ""))
-        rows.append({"module": name, "measure": measure, "value": value, "unit": row.get("unit", ""),
+        value = row.get("value", row.get("per_second", row.get("with SM3 chain", "")))
+        baseline = row.get("baseline_value", row.get("baseline_per_second", row.get("baseline (no chain)", "")))
+        unit = row.get("unit", "")
+        if value == "" and "p50_ms" in row:
+            value, unit = row["p50_ms"], "p50 ms"
+        rows.append({"module": name, "measure": measure, "value": value, "unit": unit,
                      "baseline_value": baseline, "ratio": row.get("ratio", ""), "target": row.get("target", ""),
                      "met": row.get("met", "")})
     return rows
