@@ -360,8 +360,7 @@ def receive_case(
             person = upsert_applicant(applicant)
             case = _create_case(
                 number=number, actor=actor, item=item, guide=guide, applicant=person, centre=centre, window=window,
-                channel=channel,
-                status=Status.RECEIVED, agent_name=agent_name, agent_cert_number=agent_cert_number,
+                channel=channel, status=Status.RECEIVED, agent_name=agent_name, agent_cert_number=agent_cert_number,
                 agent_phone=agent_phone, form_data=form_data, idempotency_key=idempotency_key,
                 visits=1 if channel in ON_SITE_CHANNELS else 0,
             )
@@ -436,9 +435,9 @@ def submit_online(
             if person.user_id not in (None, actor.pk):
                 raise ForbiddenError(_("该证件已绑定其他账号，请使用本人账号申请或到窗口办理。"))
             case = _create_case(number=number, actor=actor, item=item, guide=guide, applicant=person, centre=centre,
-                                window=None,
-                                channel=channel, status=Status.SUBMITTED, form_data=form_data, idempotency_key=key,
-                                agent_name=agent_name, agent_cert_number=agent_cert_number, agent_phone=agent_phone)
+                                window=None, channel=channel, status=Status.SUBMITTED, form_data=form_data,
+                                idempotency_key=key, agent_name=agent_name, agent_cert_number=agent_cert_number,
+                                agent_phone=agent_phone)
             CaseMaterial.objects.bulk_create([_with_case(m, case) for m in _material_rows(guide, None)])
             _event(case, actor=actor, action=Action.SUBMIT, from_status="", data={"channel": channel})
     except IntegrityError:
