@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from onewindow.org.choices import Role
 from onewindow.org.models import ServiceCentre, StaffRole
+from onewindow.org.roles import staff_roles
 
 
 def _descendant_ids(centre_ids: set[int]) -> set[int]:
@@ -29,7 +30,7 @@ def case_scope_filter(user: Any) -> Q:
         return nothing
     if user.is_superuser:
         return Q()
-    roles = list(StaffRole.objects.filter(user=user))
+    roles = staff_roles(user)
     if not roles:
         # An applicant: only their own cases.
         return Q(applicant__user=user)

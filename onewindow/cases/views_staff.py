@@ -42,6 +42,7 @@ from onewindow.core.errors import ConflictError, ForbiddenError
 from onewindow.core.masking import mask_id_number, mask_name, mask_phone
 from onewindow.org.choices import Role
 from onewindow.org.models import ServiceCentre, StaffRole
+from onewindow.org.roles import staff_roles
 
 from . import forms as f
 from . import permissions, services
@@ -122,7 +123,7 @@ def _nav(request: HttpRequest) -> dict[str, Any]:
         return {"nav": Nav(False, False, False)}
     cached = getattr(request, "_staff_nav", None)
     if cached is None:
-        roles = {r.role for r in StaffRole.objects.filter(user=user)}
+        roles = {r.role for r in staff_roles(user)}
         su = user.is_superuser
         cached = Nav(
             clerk=su or Role.CLERK in roles,
@@ -158,8 +159,7 @@ class PersonalData:
 
     def __init__(self, user: Any):
         self.all = user.is_superuser
-        self.centres = set() if self.all else set(
-            StaffRole.objects.filter(user=user, role=Role.CLERK).values_list("centre_id", flat=True))
+        self.centres = set() if self.all else {r.centre_id for r in staff_roles(user) if r.role == Role.CLERK}
 
     def full(self, case: Case) -> bool:
         return self.all or case.centre_id in self.centres or case.handling_centre_id in self.centres

@@ -24,6 +24,32 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+_ROLES_MEMO = "_onewindow_staff_roles"
+
+
+def remember_roles_for_request(user: Any) -> None:
+    """Mark request.user so that staff_roles() reads its roles once for the whole request (called by the staff
+    session middleware). A staff page asked for them three or four times — the header, the case scope,
+    personal-data access, the delivery alert — each a query. A user object that did not come from a request
+    is never memoised, so code that changes roles and reads them back (tests, commands) sees the change."""
+    setattr(user, _ROLES_MEMO, None)
+
+
+def staff_roles(user: Any) -> list[Any]:
+    """The user's StaffRole rows (an empty list for anonymous users)."""
+    from .models import StaffRole
+
+    if not getattr(user, "is_authenticated", False):
+        return []
+    memo: list[Any] | None | bool = getattr(user, _ROLES_MEMO, False)
+    if isinstance(memo, list):
+        return memo
+    roles = list(StaffRole.objects.filter(user=user))
+    if memo is None:  # request.user, marked by the middleware
+        setattr(user, _ROLES_MEMO, roles)
+    return roles
+
+
 def register_role_permissions(extra: dict[str, list[str]]) -> None:
     """Later apps (cases, hall, …) add their permissions here from their AppConfig.ready()."""
     for role, perms in extra.items():

@@ -16,6 +16,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from onewindow.org.roles import remember_roles_for_request
+
 from .services import needs_second_factor
 
 LAST_SEEN = "sec_last_seen"
@@ -39,6 +41,7 @@ class StaffSessionMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user: Any = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
+            remember_roles_for_request(user)
             now = time.time()
             last = request.session.get(LAST_SEEN)
             idle = settings.ONEWINDOW_SESSION_IDLE_MINUTES * 60

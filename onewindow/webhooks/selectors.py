@@ -18,9 +18,9 @@ def is_delivery_admin(user: Any) -> bool:
         return False
     if user.is_superuser:
         return True
-    from onewindow.org.models import StaffRole
+    from onewindow.org.roles import staff_roles
 
-    return StaffRole.objects.filter(user=user, role=Role.SYSTEM_ADMIN).exists()
+    return any(r.role == Role.SYSTEM_ADMIN for r in staff_roles(user))
 
 
 def dead_messages() -> QuerySet[OutboxMessage]:

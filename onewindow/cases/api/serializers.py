@@ -19,7 +19,8 @@ from rest_framework import serializers
 from onewindow.catalog.models import ServiceItem
 from onewindow.core.masking import mask_id_number, mask_phone
 from onewindow.org.choices import Role
-from onewindow.org.models import ServiceCentre, StaffRole, Window
+from onewindow.org.models import ServiceCentre, Window
+from onewindow.org.roles import staff_roles
 
 from ..choices import ApplicantKind, CertType, Channel, DeliveryMethod, DueState, SpecialProcedureKind
 from ..models import Applicant, Case, CaseEvent, CaseFile, CaseMaterial, CasePause, CorrectionRequest
@@ -47,9 +48,7 @@ class PersonalDataAccess:
     def clerk_centre_ids(self) -> frozenset[int]:
         if not self.user.is_authenticated:
             return frozenset()
-        return frozenset(
-            StaffRole.objects.filter(user=self.user, role=Role.CLERK).values_list("centre_id", flat=True)
-        )
+        return frozenset(r.centre_id for r in staff_roles(self.user) if r.role == Role.CLERK)
 
     def full(self, case: Case) -> bool:
         user = self.user

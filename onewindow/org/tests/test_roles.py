@@ -142,3 +142,25 @@ def test_it_keeps_other_roles_groups_when_one_role_is_revoked(outsider, county):
 
     assert list(fresh(outsider).groups.all()) == [group_for(Role.CATALOG_ADMIN)]
     assert fresh(outsider).has_perm("catalog.change_serviceitem")
+
+
+def test_a_staff_page_reads_the_users_roles_once_and_a_plain_user_object_never_caches_them():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from onewindow.cases.tests.api_world import World
+    from onewindow.org.roles import staff_roles
+
+    world = World()
+    client = world.client("clerk")
+    client.get("/staff/cases/")
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/staff/cases/").status_code == 200
+    role_queries = [q for q in captured.captured_queries if 'FROM "org_staffrole"' in q["sql"]]
+    # The header, the case scope, personal-data access and the delivery alert share one read.
+    assert len(role_queries) == 1, [q["sql"][:120] for q in role_queries]
+
+    clerk = world.user("clerk")
+    assert {r.role for r in staff_roles(clerk)} == {Role.CLERK}
+    services.assign_role(actor=None, user=clerk, role=Role.LEADER)
+    assert {r.role for r in staff_roles(clerk)} == {Role.CLERK, Role.LEADER}  # not memoised outside a request
