@@ -26,23 +26,6 @@ def setup_django(var_dir: str | None = None) -> None:
     django.setup()
 
 
-def staff_client(user: Any) -> Any:
-    """Django's test client logged in as `user` with the second factor a real staff login records (outside
-    pytest, force_login alone leaves a staff session that every staff page refuses)."""
-    from django.test import Client
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    client = Client()
-    client.force_login(user)
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
-        user=user, name="bench", confirmed=True)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
-
-
 def rate(fn: Callable[[], Any], *, min_seconds: float = 1.0, min_calls: int = 10) -> float:
     """Calls per second of `fn`, measured for at least `min_seconds`."""
     calls = 0

@@ -347,6 +347,8 @@ class WithdrawForm(GovForm):
 
 
 class LookupForm(GovForm):
+    # The example is a case number (not an ID number) under the fictional area code 990001 of the test county
+    # (no real division code starts with 99): 6-digit area + date + 7-digit serial.
     number = forms.CharField(label=gettext_lazy("办件编号"), max_length=50,
                              help_text=gettext_lazy("印在收件凭证上，例如 990001202601050000001。"),
                              widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off",

@@ -120,9 +120,11 @@ class ApplicantData:
             raise ValidationError(errors)
 
 
-def upsert_applicant(data: ApplicantData, user: Any = None) -> Applicant:
-    """Find the applicant by certificate (blind index) or create them; refresh contact details."""
-    data.validate()
+def upsert_applicant(data: ApplicantData, user: Any = None, *, validated: bool = False) -> Applicant:
+    """Find the applicant by certificate (blind index) or create them; refresh contact details.
+    `validated`: the caller has already run data.validate() (intake does, before taking a case number)."""
+    if not validated:
+        data.validate()
     index = cert_index(data.cert_type, data.cert_number)
     applicant = Applicant.objects.filter(cert_index=index).first()
     if applicant is None:
@@ -357,7 +359,7 @@ def receive_case(
     number = next_case_number(centre, _today())
     try:
         with transaction.atomic():
-            person = upsert_applicant(applicant)
+            person = upsert_applicant(applicant, validated=True)
             case = _create_case(
                 number=number, actor=actor, item=item, guide=guide, applicant=person, centre=centre, window=window,
                 channel=channel, status=Status.RECEIVED, agent_name=agent_name, agent_cert_number=agent_cert_number,
@@ -431,7 +433,7 @@ def submit_online(
     number = next_case_number(centre, _today())
     try:
         with transaction.atomic():
-            person = upsert_applicant(applicant, user=actor)
+            person = upsert_applicant(applicant, user=actor, validated=True)
             if person.user_id not in (None, actor.pk):
                 raise ForbiddenError(_("该证件已绑定其他账号，请使用本人账号申请或到窗口办理。"))
             case = _create_case(number=number, actor=actor, item=item, guide=guide, applicant=person, centre=centre,
